@@ -71,44 +71,53 @@ all: $(PROGS) $(UNIT_BINS) $(BENCH_BINS)
 unit-bins: $(UNIT_BINS)
 bench-bins: $(BENCH_BINS)
 
+V ?= 0
+ifeq ($(V),0)
+Q = @
+say = @echo "  $(1) $(2)";
+else
+Q =
+say =
+endif
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(LIB): $(call obj,$(LIB_SRCS))
 	@mkdir -p $(@D)
-	rm -f $@
-	$(AR) rcs $@ $^
+	$(Q)rm -f $@
+	$(call say,AR,$@)$(AR) rcs $@ $^
 
 $(BUILD)/gwd: $(call obj,$(GWD_SRCS)) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/gwctl: $(call obj,$(GWCTL_SRCS)) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/pstnsim: $(call obj,$(PSTNSIM_SRCS)) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(UNIT_SUPPORT)) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # libFuzzer targets: the library is rebuilt with clang and coverage.
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_LIB := build/fuzz/libgw.a
 build/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CPPFLAGS) -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) \
+	$(call say,CC,$<)$(FUZZ_CC) $(CPPFLAGS) -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) \
 		-Wno-unused-command-line-argument $(PKG_CFLAGS) $(FUZZ_FLAGS) -c -o $@ $<
 $(FUZZ_LIB): $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRCS))
-	rm -f $@
-	$(AR) rcs $@ $^
+	$(Q)rm -f $@
+	$(call say,AR,$@)$(AR) rcs $@ $^
 build/fuzz/fuzz_%: build/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
-	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS) -pthread
+	$(call say,LD,$@)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS) -pthread
 fuzz-bins: $(FUZZ_BINS)
 
 -include $(ALL_OBJS:.o=.d) $(wildcard build/fuzz/obj/*/*.d build/fuzz/obj/*/*/*.d)

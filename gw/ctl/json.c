@@ -220,6 +220,19 @@ void json_raw(struct json_out *j, const char *s, size_t n)
 	put(j, s, n);
 }
 
+void json_append(struct json_out *j, const char *s, size_t n)
+{
+	put(j, s, n);
+}
+
+void json_end_line(struct json_out *j)
+{
+	put(j, "\n", 1);
+	j->depth = 0;
+	j->after_key = false;
+	j->first[0] = true;
+}
+
 /* ---- tokenizer ---- */
 
 struct parser {

@@ -43,6 +43,10 @@ void json_bool(struct json_out *j, bool v);
 void json_null(struct json_out *j);
 /* Appends already-encoded JSON (a value) verbatim. */
 void json_raw(struct json_out *j, const char *s, size_t n);
+/* Appends bytes with no separator logic (e.g. the newline after a line). */
+void json_append(struct json_out *j, const char *s, size_t n);
+/* Ends a top-level value: appends '\n' and expects a new value next. */
+void json_end_line(struct json_out *j);
 
 static inline void json_kv_str(struct json_out *j, const char *k,
 			       const char *v)
@@ -110,7 +114,7 @@ int json_arr_at(const struct json_doc *d, int arr, unsigned i);
 /* Iteration: index of the first child of a container, then the next sibling. */
 static inline int json_child(const struct json_doc *d, int t)
 {
-	return (d->tok[t].type == JSON_ARR || d->tok[t].type == JSON_OBJ) &&
+	return t >= 0 && (d->tok[t].type == JSON_ARR || d->tok[t].type == JSON_OBJ) &&
 			       d->tok[t].n
 		       ? t + 1
 		       : -1;

@@ -1,0 +1,150 @@
+/*
+ * gwd's configuration: an INI file of [general], [span N], [trunkgroup NAME]
+ * and [sip] sections. Every key is described once, in a table (conf_keys.c)
+ * that drives parsing, defaults, validation messages and `gwd -n` printing.
+ * Unknown keys and bad values are errors with file:line. A parsed config is
+ * immutable; reload parses a new one and the daemon swaps what can change.
+ */
+#ifndef GW_CONF_H
+#define GW_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "drivers/tdm.h"
+
+#define CONF_MAX_SPANS 128
+#define CONF_MAX_TGS 64
+#define CONF_MAX_LISTEN 8
+#define CONF_NAME_MAX 32
+#define CONF_PATH_MAX 108 /* sun_path */
+#define CONF_SEC_KEYS 16  /* most keys a section has */
+
+enum conf_switch {
+	CONF_SW_EUROISDN,
+	CONF_SW_NI2,
+	CONF_SW_5ESS,
+	CONF_SW_DMS100,
+	CONF_SW_4ESS,
+	CONF_SW_QSIG,
+};
+
+enum conf_side {
+	CONF_SIDE_CPE,
+	CONF_SIDE_NET,
+};
+
+enum conf_hunt {
+	CONF_HUNT_ASCENDING,
+	CONF_HUNT_DESCENDING,
+	CONF_HUNT_ROUNDROBIN,
+};
+
+enum conf_transport {
+	CONF_TP_UDP,
+	CONF_TP_TCP,
+	CONF_TP_TLS,
+};
+
+enum conf_log_format {
+	CONF_LOG_TEXT,
+	CONF_LOG_JSON,
+};
+
+struct conf_general {
+	unsigned log_level; /* enum log_level */
+	unsigned log_format;
+	char control_socket[CONF_PATH_MAX];
+	char pid_file[CONF_PATH_MAX];
+	unsigned media_workers; /* 0 = one per spare core */
+	char test_loopback[CONF_NAME_MAX];  /* test line: loops audio back */
+	char test_milliwatt[CONF_NAME_MAX]; /* test line: 1 kHz 0 dBm0 */
+	uint64_t set_mask;
+	unsigned key_line[CONF_SEC_KEYS];
+};
+
+struct conf_span {
+	unsigned no; /* [span N] */
+	char driver[16];
+	unsigned layout;     /* enum tdm_layout */
+	unsigned switchtype; /* enum conf_switch */
+	unsigned side;	     /* enum conf_side */
+	char device[CONF_PATH_MAX];
+	unsigned unit;
+	unsigned basechan;
+	uint32_t channels; /* bit ts: B-channel in service */
+	unsigned blocksize;
+	bool restart_on_up;
+	unsigned link_settle_ms;
+	bool service_messages;
+	unsigned t200_ms, t203_ms, n200; /* Q.921 timers and retry count */
+	char pcap[CONF_PATH_MAX];
+	uint64_t set_mask; /* which keys the file set (bit = key index) */
+	unsigned line;	   /* where the section starts */
+	unsigned key_line[CONF_SEC_KEYS];
+};
+
+struct conf_tg {
+	char name[CONF_NAME_MAX];
+	unsigned spans[CONF_MAX_SPANS];
+	unsigned nspans;
+	unsigned hunt; /* enum conf_hunt */
+	uint64_t set_mask;
+	unsigned line;
+	unsigned key_line[CONF_SEC_KEYS];
+};
+
+struct conf_listen {
+	unsigned transport; /* enum conf_transport */
+	char host[64];	    /* numeric address; IPv6 without brackets */
+	uint16_t port;
+};
+
+struct conf_sip {
+	struct conf_listen listen[CONF_MAX_LISTEN];
+	unsigned nlisten;
+	char user_agent[64];
+	char tls_cert[CONF_PATH_MAX];
+	char tls_key[CONF_PATH_MAX];
+	uint64_t set_mask;
+	unsigned key_line[CONF_SEC_KEYS];
+};
+
+/* One parsed configuration; owned by whoever called conf_load(). */
+struct conf {
+	char path[256];
+	struct conf_general general;
+	struct conf_span *span[CONF_MAX_SPANS + 1]; /* by span number */
+	unsigned nspans;
+	struct conf_tg tg[CONF_MAX_TGS];
+	unsigned ntg;
+	struct conf_sip sip;
+};
+
+/*
+ * Parses and validates the file. Returns 0 with *cp set, or -errno with a
+ * message ("file:line: ...") in err.
+ */
+int conf_load(struct conf **cp, const char *path, char *err, size_t errcap);
+/* The same from memory (tests); `name` stands for the file in messages. */
+int conf_load_buf(struct conf **cp, const char *name, const char *text,
+		  char *err, size_t errcap);
+void conf_free(struct conf *c);
+
+/* Prints the configuration normalised: every key, defaults included. */
+void conf_print(const struct conf *c, FILE *f);
+
+const char *conf_switch_name(enum conf_switch sw);
+const char *conf_side_name(enum conf_side side);
+const char *conf_hunt_name(enum conf_hunt hunt);
+const char *conf_transport_name(enum conf_transport tp);
+/* libpri's PRI_SWITCH_* for our switch type on a span of this layout. */
+int conf_switch_pri(enum conf_switch sw, enum tdm_layout layout);
+/* Whether the switch type has SERVICE messages (ANSI T1.607 / NI-2). */
+bool conf_switch_has_service(enum conf_switch sw);
+
+/* Looks up a trunk group by name; NULL if none. */
+const struct conf_tg *conf_tg_find(const struct conf *c, const char *name);
+
+#endif

@@ -1,0 +1,457 @@
+/*
+ * Key tables of the configuration and the value parsers and formatters for
+ * each kind of value. Messages name the key and say what would be valid.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf_keys.h"
+#include "ini.h"
+#include "log.h"
+
+#define OFF(type, field) offsetof(struct type, field)
+#define SZ(type, field) sizeof(((struct type *)0)->field)
+#define STR(type, field) CK_STR, OFF(type, field), SZ(type, field)
+
+static const struct conf_enum levels[] = {
+	{"err", LOG_LVL_ERR},	    {"warn", LOG_LVL_WARN},
+	{"notice", LOG_LVL_NOTICE}, {"info", LOG_LVL_INFO},
+	{"debug", LOG_LVL_DEBUG},   {NULL, 0},
+};
+static const struct conf_enum log_formats[] = {
+	{"text", CONF_LOG_TEXT}, {"json", CONF_LOG_JSON}, {NULL, 0},
+};
+static const struct conf_enum layouts[] = {
+	{"e1", TDM_E1}, {"t1", TDM_T1}, {NULL, 0},
+};
+static const struct conf_enum switches[] = {
+	{"euroisdn", CONF_SW_EUROISDN}, {"ni2", CONF_SW_NI2},
+	{"5ess", CONF_SW_5ESS},		{"dms100", CONF_SW_DMS100},
+	{"4ess", CONF_SW_4ESS},		{"qsig", CONF_SW_QSIG},
+	{NULL, 0},
+};
+static const struct conf_enum sides[] = {
+	{"cpe", CONF_SIDE_CPE}, {"net", CONF_SIDE_NET}, {NULL, 0},
+};
+static const struct conf_enum hunts[] = {
+	{"ascending", CONF_HUNT_ASCENDING},
+	{"descending", CONF_HUNT_DESCENDING},
+	{"roundrobin", CONF_HUNT_ROUNDROBIN},
+	{NULL, 0},
+};
+static const struct conf_enum transports[] = {
+	{"udp", CONF_TP_UDP}, {"tcp", CONF_TP_TCP}, {"tls", CONF_TP_TLS},
+	{NULL, 0},
+};
+
+static const struct conf_key general_keys[] = {
+	{"log_level", CK_ENUM, OFF(conf_general, log_level), 0, 0, 0, levels,
+	 "info", "err, warn, notice, info or debug"},
+	{"log_format", CK_ENUM, OFF(conf_general, log_format), 0, 0, 0,
+	 log_formats, "text", "text, or json (one object per line)"},
+	{"control_socket", STR(conf_general, control_socket), 0, 0, NULL,
+	 "/run/gwd/gwd.sock", "UNIX socket for gwctl"},
+	{"pid_file", STR(conf_general, pid_file), 0, 0, NULL, "/run/gwd.pid",
+	 "written in daemon mode"},
+	{"media_workers", CK_UINT, OFF(conf_general, media_workers), 0, 0, 64,
+	 NULL, "0", "media threads; 0 = one per spare core"},
+	{"test_loopback", STR(conf_general, test_loopback), 0, 0, NULL, "",
+	 "called number answered locally with audio looped back"},
+	{"test_milliwatt", STR(conf_general, test_milliwatt), 0, 0, NULL, "",
+	 "called number answered locally with a 1 kHz 0 dBm0 tone"},
+};
+
+static const struct conf_key span_keys[] = {
+	{"driver", STR(conf_span, driver), 0, 0, NULL, NULL,
+	 "span back end: sim or dahdi"},
+	{"type", CK_ENUM, OFF(conf_span, layout), 0, 0, 0, layouts, NULL,
+	 "e1 or t1"},
+	{"switch", CK_ENUM, OFF(conf_span, switchtype), 0, 0, 0, switches,
+	 NULL, "euroisdn (E1); ni2, 5ess, dms100, 4ess (T1); qsig"},
+	{"side", CK_ENUM, OFF(conf_span, side), 0, 0, 0, sides, "cpe",
+	 "cpe (user side) or net (network side)"},
+	{"device", STR(conf_span, device), 0, 0, NULL, "",
+	 "sim: the simulator's socket"},
+	{"unit", CK_UINT, OFF(conf_span, unit), 0, 1, 1024, NULL, NULL,
+	 "sim: simulator span; dahdi: DAHDI span (default: span number)"},
+	{"basechan", CK_UINT, OFF(conf_span, basechan), 0, 0, 4096, NULL, "0",
+	 "dahdi: channel number of timeslot 1; 0 = find it"},
+	{"channels", CK_CHANS, OFF(conf_span, channels), 0, 0, 0, NULL, NULL,
+	 "B-channel timeslots in service (default: all)"},
+	{"blocksize", CK_UINT, OFF(conf_span, blocksize), 0, 8, 1600, NULL,
+	 "160", "samples per B-channel block (8 = 1 ms)"},
+	{"restart_on_up", CK_BOOL, OFF(conf_span, restart_on_up), 0, 0, 0,
+	 NULL, "yes", "RESTART idle channels when the D-channel comes up"},
+	{"link_settle_ms", CK_UINT, OFF(conf_span, link_settle_ms), 0, 0,
+	 60000, NULL, "1000", "wait after D-channel up before using it"},
+	{"service_messages", CK_BOOL, OFF(conf_span, service_messages), 0, 0,
+	 0, NULL, NULL, "SERVICE for block/unblock (ni2, 4ess, 5ess)"},
+	{"t200_ms", CK_UINT, OFF(conf_span, t200_ms), 0, 100, 10000, NULL,
+	 "1000", "Q.921 T200: retransmission timer"},
+	{"t203_ms", CK_UINT, OFF(conf_span, t203_ms), 0, 500, 120000, NULL,
+	 "10000", "Q.921 T203: link idle poll timer"},
+	{"n200", CK_UINT, OFF(conf_span, n200), 0, 1, 16, NULL, "3",
+	 "Q.921 N200: retransmissions before the link is declared down"},
+	{"pcap", STR(conf_span, pcap), 0, 0, NULL, "",
+	 "write D-channel frames to this pcap file (LAPD)"},
+};
+
+static const struct conf_key tg_keys[] = {
+	{"spans", CK_SPANLIST, 0, 0, 1, CONF_MAX_SPANS, NULL, NULL,
+	 "spans in the group, e.g. 1,2,5-8"},
+	{"hunt", CK_ENUM, OFF(conf_tg, hunt), 0, 0, 0, hunts, "ascending",
+	 "B-channel hunting: ascending, descending or roundrobin"},
+};
+
+static const struct conf_key sip_keys[] = {
+	{"listen", CK_LISTEN, 0, 0, 0, 0, NULL, "",
+	 "transport:address:port list, e.g. udp:127.0.0.1:5060"},
+	{"user_agent", STR(conf_sip, user_agent), 0, 0, NULL, "gwd",
+	 "User-Agent and Server header value"},
+	{"tls_cert", STR(conf_sip, tls_cert), 0, 0, NULL, "",
+	 "PEM certificate for tls listeners"},
+	{"tls_key", STR(conf_sip, tls_key), 0, 0, NULL, "",
+	 "PEM private key for tls listeners"},
+};
+
+#define NKEYS(a) (unsigned)(sizeof(a) / sizeof((a)[0]))
+const struct conf_section conf_sec_general = {"general", false, general_keys,
+					      NKEYS(general_keys)};
+const struct conf_section conf_sec_span = {"span", true, span_keys,
+					   NKEYS(span_keys)};
+const struct conf_section conf_sec_tg = {"trunkgroup", true, tg_keys,
+					 NKEYS(tg_keys)};
+const struct conf_section conf_sec_sip = {"sip", false, sip_keys,
+					  NKEYS(sip_keys)};
+
+int conf_key_find(const struct conf_section *sec, const char *name)
+{
+	for (unsigned i = 0; i < sec->nkeys; i++)
+		if (strcmp(sec->keys[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Parses a decimal in [min, max]; rejects signs, spaces and junk. */
+static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
+{
+	if (!*s || strlen(s) > 10 || strspn(s, "0123456789") != strlen(s))
+		return -EINVAL;
+	unsigned long v = strtoul(s, NULL, 10);
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse_enum(const struct conf_key *k, const char *v, unsigned *out,
+		      char *err, size_t cap)
+{
+	for (const struct conf_enum *e = k->enums; e->name; e++) {
+		if (strcmp(e->name, v) == 0) {
+			*out = e->val;
+			return 0;
+		}
+	}
+	size_t n = (size_t)snprintf(err, cap, "bad value '%s' for %s: one of",
+				    v, k->name);
+	for (const struct conf_enum *e = k->enums; e->name && n < cap; e++)
+		n += (size_t)snprintf(err + n, cap - n, "%s %s",
+				      e == k->enums ? "" : ",", e->name);
+	return -EINVAL;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
+	for (size_t i = 0; i < 4; i++) {
+		if (strcmp(v, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcmp(v, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/*
+ * Walks a list "a,b-c, d" calling fn for each number; ranges expand. Stops
+ * at the first error, which fn or the syntax check reports into err.
+ */
+static int parse_numlist(const char *v, unsigned min, unsigned max,
+			 const char *what,
+			 int (*fn)(void *arg, unsigned n, char *err, size_t cap),
+			 void *arg, char *err, size_t cap)
+{
+	char buf[INI_MAX_LINE + 1];
+	snprintf(buf, sizeof(buf), "%s", v);
+	char *save = NULL;
+	int count = 0;
+	for (char *tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		while (*tok == ' ' || *tok == '\t')
+			tok++;
+		size_t tl = strlen(tok);
+		while (tl && (tok[tl - 1] == ' ' || tok[tl - 1] == '\t'))
+			tok[--tl] = '\0';
+		char *dash = strchr(tok, '-');
+		unsigned lo, hi;
+		if (dash)
+			*dash = '\0';
+		if (parse_uint(tok, min, max, &lo) ||
+		    (dash && parse_uint(dash + 1, min, max, &hi)) ||
+		    (dash && hi < lo)) {
+			if (dash)
+				*dash = '-';
+			snprintf(err, cap, "bad %s '%s': must be %u..%u", what,
+				 tok, min, max);
+			return -EINVAL;
+		}
+		if (!dash)
+			hi = lo;
+		for (unsigned n = lo; n <= hi; n++) {
+			int rc = fn(arg, n, err, cap);
+			if (rc)
+				return rc;
+		}
+		count++;
+	}
+	if (!count) {
+		snprintf(err, cap, "empty %s list", what);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int add_chan(void *arg, unsigned n, char *err, size_t cap)
+{
+	uint32_t *mask = arg;
+	if (*mask & (1u << n)) {
+		snprintf(err, cap, "channel %u listed twice", n);
+		return -EINVAL;
+	}
+	*mask |= 1u << n;
+	return 0;
+}
+
+static int add_span(void *arg, unsigned n, char *err, size_t cap)
+{
+	struct conf_tg *tg = arg;
+	for (unsigned i = 0; i < tg->nspans; i++) {
+		if (tg->spans[i] == n) {
+			snprintf(err, cap, "span %u listed twice", n);
+			return -EINVAL;
+		}
+	}
+	tg->spans[tg->nspans++] = n;
+	return 0;
+}
+
+/* Parses "udp:127.0.0.1:5060" or "tls:[::1]:5061" into l. */
+static int parse_listen1(char *s, struct conf_listen *l, char *err, size_t cap)
+{
+	char orig[INI_MAX_LINE + 1];
+	snprintf(orig, sizeof(orig), "%s", s);
+	char *colon = strchr(s, ':');
+	if (!colon)
+		goto bad;
+	*colon = '\0';
+	unsigned tp;
+	for (tp = 0; transports[tp].name; tp++)
+		if (strcmp(s, transports[tp].name) == 0)
+			break;
+	if (!transports[tp].name)
+		goto bad;
+	char *host = colon + 1, *port;
+	if (*host == '[') {
+		char *rb = strchr(host, ']');
+		if (!rb || rb[1] != ':')
+			goto bad;
+		*rb = '\0';
+		host++;
+		port = rb + 2;
+	} else {
+		port = strrchr(host, ':');
+		if (!port)
+			goto bad;
+		*port++ = '\0';
+	}
+	unsigned char a[16];
+	unsigned pn;
+	if ((inet_pton(AF_INET, host, a) != 1 &&
+	     inet_pton(AF_INET6, host, a) != 1) ||
+	    strlen(host) >= sizeof(l->host) || parse_uint(port, 1, 65535, &pn))
+		goto bad;
+	l->transport = transports[tp].val;
+	snprintf(l->host, sizeof(l->host), "%s", host);
+	l->port = (uint16_t)pn;
+	return 0;
+bad:
+	snprintf(err, cap,
+		 "bad listen address '%s': want transport:address:port with "
+		 "transport udp, tcp or tls and a numeric address",
+		 orig);
+	return -EINVAL;
+}
+
+static int parse_listen(const char *v, struct conf_sip *sip, char *err,
+			size_t cap)
+{
+	char buf[INI_MAX_LINE + 1];
+	snprintf(buf, sizeof(buf), "%s", v);
+	char *save = NULL;
+	sip->nlisten = 0;
+	for (char *tok = strtok_r(buf, ", \t", &save); tok;
+	     tok = strtok_r(NULL, ", \t", &save)) {
+		if (sip->nlisten == CONF_MAX_LISTEN) {
+			snprintf(err, cap, "more than %d listen addresses",
+				 CONF_MAX_LISTEN);
+			return -EINVAL;
+		}
+		int rc = parse_listen1(tok, &sip->listen[sip->nlisten], err,
+				       cap);
+		if (rc)
+			return rc;
+		sip->nlisten++;
+	}
+	return 0;
+}
+
+int conf_key_parse(const struct conf_key *k, void *base, const char *v,
+		   char *err, size_t cap)
+{
+	char *field = (char *)base + k->off;
+	int rc;
+	switch (k->kind) {
+	case CK_UINT:
+		rc = parse_uint(v, k->min, k->max, (unsigned *)field);
+		if (rc == -ERANGE) {
+			snprintf(err, cap, "bad value '%s' for %s: must be "
+				 "%u..%u", v, k->name, k->min, k->max);
+			return -EINVAL;
+		}
+		if (rc) {
+			snprintf(err, cap, "bad value '%s' for %s: not a "
+				 "number", v, k->name);
+			return -EINVAL;
+		}
+		return 0;
+	case CK_BOOL:
+		if (parse_bool(v, (bool *)field)) {
+			snprintf(err, cap, "bad value '%s' for %s: yes or no",
+				 v, k->name);
+			return -EINVAL;
+		}
+		return 0;
+	case CK_STR:
+		if (strlen(v) >= k->size) {
+			snprintf(err, cap, "value for %s too long (max %zu)",
+				 k->name, k->size - 1);
+			return -EINVAL;
+		}
+		memcpy(field, v, strlen(v) + 1);
+		return 0;
+	case CK_ENUM:
+		return parse_enum(k, v, (unsigned *)field, err, cap);
+	case CK_CHANS:
+		*(uint32_t *)field = 0;
+		return parse_numlist(v, 1, TDM_MAX_TIMESLOTS, "channel",
+				     add_chan, field, err, cap);
+	case CK_SPANLIST:
+		((struct conf_tg *)base)->nspans = 0;
+		return parse_numlist(v, k->min, k->max, "span number",
+				     add_span, base, err, cap);
+	case CK_LISTEN:
+		return parse_listen(v, base, err, cap);
+	}
+	return -EINVAL;
+}
+
+void conf_chans_format(uint32_t mask, char *buf, size_t cap)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (unsigned ts = 1; ts <= TDM_MAX_TIMESLOTS && n < cap; ts++) {
+		if (!(mask & (1u << ts)))
+			continue;
+		unsigned end = ts;
+		while (end < TDM_MAX_TIMESLOTS && (mask & (1u << (end + 1))))
+			end++;
+		if (end == ts)
+			n += (size_t)snprintf(buf + n, cap - n, "%s%u",
+					      n ? "," : "", ts);
+		else
+			n += (size_t)snprintf(buf + n, cap - n, "%s%u-%u",
+					      n ? "," : "", ts, end);
+		ts = end;
+	}
+}
+
+static void format_enum(const struct conf_key *k, unsigned v, char *buf,
+			size_t cap)
+{
+	for (const struct conf_enum *e = k->enums; e->name; e++) {
+		if (e->val == v) {
+			snprintf(buf, cap, "%s", e->name);
+			return;
+		}
+	}
+	snprintf(buf, cap, "%u", v);
+}
+
+static void format_listen(const struct conf_sip *sip, char *buf, size_t cap)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < sip->nlisten && n < cap; i++) {
+		const struct conf_listen *l = &sip->listen[i];
+		bool v6 = strchr(l->host, ':') != NULL;
+		n += (size_t)snprintf(buf + n, cap - n, "%s%s:%s%s%s:%u",
+				      i ? ", " : "",
+				      conf_transport_name(l->transport),
+				      v6 ? "[" : "", l->host, v6 ? "]" : "",
+				      l->port);
+	}
+}
+
+void conf_key_format(const struct conf_key *k, const void *base, char *buf,
+		     size_t cap)
+{
+	const char *field = (const char *)base + k->off;
+	switch (k->kind) {
+	case CK_UINT:
+		snprintf(buf, cap, "%u", *(const unsigned *)field);
+		return;
+	case CK_BOOL:
+		snprintf(buf, cap, "%s", *(const bool *)field ? "yes" : "no");
+		return;
+	case CK_STR:
+		snprintf(buf, cap, "%s", field);
+		return;
+	case CK_ENUM:
+		format_enum(k, *(const unsigned *)field, buf, cap);
+		return;
+	case CK_CHANS:
+		conf_chans_format(*(const uint32_t *)field, buf, cap);
+		return;
+	case CK_SPANLIST: {
+		const struct conf_tg *tg = base;
+		size_t n = 0;
+		buf[0] = '\0';
+		for (unsigned i = 0; i < tg->nspans && n < cap; i++)
+			n += (size_t)snprintf(buf + n, cap - n, "%s%u",
+					      i ? "," : "", tg->spans[i]);
+		return;
+	}
+	case CK_LISTEN:
+		format_listen(base, buf, cap);
+		return;
+	}
+}

@@ -1,0 +1,365 @@
+/*
+ * Media worker pool: threads with their own event loops, intrusive message
+ * queues between them and the signalling thread, and the per-channel TDM
+ * block handling (loopback and milliwatt test lines for now).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "media.h"
+
+#define MEDIA_MAX_WORKERS 64
+#define MEDIA_BLOCKS_PER_WAKE 8 /* bound the work per readiness event */
+
+enum media_msg_type {
+	MEDIA_MSG_START,
+	MEDIA_MSG_STOP,
+	MEDIA_MSG_STOPPED,
+	MEDIA_MSG_QUIT,
+};
+
+/* An intrusive queue node: messages live inside their channel. */
+struct media_msg {
+	struct media_msg *next;
+	enum media_msg_type type;
+	struct media_chan *chan;
+};
+
+struct media_queue {
+	pthread_mutex_t mu;
+	struct media_msg *head, **tail;
+	int efd;
+};
+
+struct media_worker {
+	struct media *m;
+	unsigned idx;
+	pthread_t thread;
+	struct loop *loop;
+	struct media_queue cmdq;
+	struct loop_io cmd_io;
+	struct media_msg quit_msg;
+	unsigned nchans; /* signalling thread's count, for placement */
+};
+
+/* One channel. Owned by the caller; used by its worker between START and
+ * STOPPED. */
+struct media_chan {
+	struct media_chan_conf conf;
+	struct media_worker *w;
+	struct media_msg start_msg, stop_msg, stopped_msg;
+	bool stop_sent;
+	struct loop_io io;	/* worker side */
+	unsigned mw_phase;	/* milliwatt position */
+	struct media_stats st;	/* written by the worker */
+};
+
+struct media {
+	struct loop *sig_loop;
+	const struct media_handlers *h;
+	void *arg;
+	struct media_worker w[MEDIA_MAX_WORKERS];
+	unsigned nworkers;
+	struct media_queue evq; /* to the signalling thread */
+	struct loop_io ev_io;
+	unsigned nchans;
+};
+
+/* ---- queues ---- */
+
+static int queue_init(struct media_queue *q)
+{
+	pthread_mutex_init(&q->mu, NULL);
+	q->head = NULL;
+	q->tail = &q->head;
+	q->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	return q->efd < 0 ? -errno : 0;
+}
+
+static void queue_fini(struct media_queue *q)
+{
+	if (q->efd >= 0)
+		close(q->efd);
+	pthread_mutex_destroy(&q->mu);
+}
+
+static void queue_push(struct media_queue *q, struct media_msg *msg)
+{
+	uint64_t one = 1;
+	pthread_mutex_lock(&q->mu);
+	msg->next = NULL;
+	*q->tail = msg;
+	q->tail = &msg->next;
+	pthread_mutex_unlock(&q->mu);
+	ssize_t r = write(q->efd, &one, sizeof(one));
+	(void)r; /* a full counter still wakes the reader */
+}
+
+/* Takes the whole queue at once. */
+static struct media_msg *queue_take(struct media_queue *q)
+{
+	uint64_t n;
+	ssize_t r = read(q->efd, &n, sizeof(n));
+	(void)r;
+	pthread_mutex_lock(&q->mu);
+	struct media_msg *all = q->head;
+	q->head = NULL;
+	q->tail = &q->head;
+	pthread_mutex_unlock(&q->mu);
+	return all;
+}
+
+/* ---- worker side ---- */
+
+static void stat_add(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, *c + n, __ATOMIC_RELAXED);
+}
+
+void media_milliwatt(enum tdm_law law, uint8_t *buf, size_t n,
+		     unsigned *phase)
+{
+	/* ITU-T G.711 Tables 5 and 6: the digital milliwatt, one period of
+	 * 1 kHz in eight samples */
+	static const uint8_t ulaw[8] = {0x1e, 0x0b, 0x0b, 0x1e,
+					0x9e, 0x8b, 0x8b, 0x9e};
+	static const uint8_t alaw[8] = {0x34, 0x21, 0x21, 0x34,
+					0xb4, 0xa1, 0xa1, 0xb4};
+	const uint8_t *seq = law == TDM_LAW_ULAW ? ulaw : alaw;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = seq[(*phase + i) & 7];
+	*phase = (unsigned)((*phase + n) & 7);
+}
+
+static void chan_block(struct media_chan *c, uint8_t *blk, size_t n)
+{
+	switch (c->conf.mode) {
+	case MEDIA_MODE_LOOPBACK:
+		break;
+	case MEDIA_MODE_MILLIWATT:
+		media_milliwatt(c->conf.law, blk, n, &c->mw_phase);
+		break;
+	}
+	ssize_t w = tdm_bchan_write(c->conf.bchan, blk, n);
+	if (w == (ssize_t)n)
+		stat_add(&c->st.tdm_tx_blocks, 1);
+	else if (w == -EAGAIN)
+		stat_add(&c->st.tdm_tx_full, 1);
+	else
+		stat_add(&c->st.tdm_tx_errors, 1);
+}
+
+static void chan_readable(struct loop_io *io, uint32_t events)
+{
+	struct media_chan *c = io->arg;
+	uint8_t blk[TDM_MAX_BLOCK];
+	(void)events;
+	for (int i = 0; i < MEDIA_BLOCKS_PER_WAKE; i++) {
+		ssize_t n = tdm_bchan_read(c->conf.bchan, blk, sizeof(blk));
+		if (n == -EAGAIN)
+			break;
+		if (n <= 0) {
+			stat_add(&c->st.tdm_rx_errors, 1);
+			break;
+		}
+		stat_add(&c->st.tdm_rx_blocks, 1);
+		chan_block(c, blk, (size_t)n);
+	}
+}
+
+static void worker_msg(struct media_worker *w, struct media_msg *msg)
+{
+	struct media_chan *c = msg->chan;
+	switch (msg->type) {
+	case MEDIA_MSG_START:
+		tdm_bchan_flush(c->conf.bchan);
+		if (loop_io_add(w->loop, &c->io, c->conf.bchan->fd, EPOLLIN,
+				chan_readable, c))
+			log_err("media: call %u: cannot watch B-channel",
+				c->conf.call_id);
+		break;
+	case MEDIA_MSG_STOP:
+		loop_io_del(w->loop, &c->io);
+		c->stopped_msg.type = MEDIA_MSG_STOPPED;
+		c->stopped_msg.chan = c;
+		queue_push(&w->m->evq, &c->stopped_msg);
+		break;
+	case MEDIA_MSG_QUIT:
+		loop_stop(w->loop);
+		break;
+	case MEDIA_MSG_STOPPED:
+		break;
+	}
+}
+
+static void worker_cmds(struct loop_io *io, uint32_t events)
+{
+	struct media_worker *w = io->arg;
+	(void)events;
+	struct media_msg *msg = queue_take(&w->cmdq);
+	while (msg) {
+		struct media_msg *next = msg->next;
+		worker_msg(w, msg);
+		msg = next;
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct media_worker *w = arg;
+	int rc = loop_run(w->loop);
+	if (rc)
+		log_err("media worker %u: %s", w->idx, strerror(-rc));
+	return NULL;
+}
+
+/* ---- signalling side ---- */
+
+static void on_events(struct loop_io *io, uint32_t events)
+{
+	struct media *m = io->arg;
+	(void)events;
+	struct media_msg *msg = queue_take(&m->evq);
+	while (msg) {
+		struct media_msg *next = msg->next;
+		if (msg->type == MEDIA_MSG_STOPPED) {
+			msg->chan->w->nchans--;
+			m->nchans--;
+			m->h->stopped(m->arg, msg->chan);
+		}
+		msg = next;
+	}
+}
+
+static int worker_start(struct media *m, struct media_worker *w, unsigned i)
+{
+	int rc;
+	w->m = m;
+	w->idx = i;
+	if ((rc = loop_new(&w->loop)) || (rc = queue_init(&w->cmdq)) ||
+	    (rc = loop_io_add(w->loop, &w->cmd_io, w->cmdq.efd, EPOLLIN,
+			      worker_cmds, w)))
+		return rc;
+	rc = pthread_create(&w->thread, NULL, worker_main, w);
+	return -rc;
+}
+
+int media_new(struct media **mp, struct loop *sig_loop, unsigned nworkers,
+	      const struct media_handlers *h, void *arg)
+{
+	if (!nworkers) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		nworkers = n > 1 ? (unsigned)n - 1 : 1;
+	}
+	if (nworkers > MEDIA_MAX_WORKERS)
+		nworkers = MEDIA_MAX_WORKERS;
+	struct media *m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->sig_loop = sig_loop;
+	m->h = h;
+	m->arg = arg;
+	int rc = queue_init(&m->evq);
+	if (!rc)
+		rc = loop_io_add(sig_loop, &m->ev_io, m->evq.efd, EPOLLIN,
+				 on_events, m);
+	for (unsigned i = 0; !rc && i < nworkers; i++) {
+		rc = worker_start(m, &m->w[i], i);
+		if (!rc)
+			m->nworkers++;
+	}
+	if (rc) {
+		media_free(m);
+		return rc;
+	}
+	*mp = m;
+	return 0;
+}
+
+void media_free(struct media *m)
+{
+	if (!m)
+		return;
+	for (unsigned i = 0; i < m->nworkers; i++) {
+		struct media_worker *w = &m->w[i];
+		w->quit_msg.type = MEDIA_MSG_QUIT;
+		queue_push(&w->cmdq, &w->quit_msg);
+		pthread_join(w->thread, NULL);
+	}
+	for (unsigned i = 0; i < MEDIA_MAX_WORKERS; i++) {
+		struct media_worker *w = &m->w[i];
+		if (!w->loop)
+			continue;
+		loop_free(w->loop);
+		queue_fini(&w->cmdq);
+	}
+	loop_io_del(m->sig_loop, &m->ev_io);
+	queue_fini(&m->evq);
+	free(m);
+}
+
+unsigned media_workers(const struct media *m)
+{
+	return m->nworkers;
+}
+
+unsigned media_chan_count(const struct media *m)
+{
+	return m->nchans;
+}
+
+int media_chan_start(struct media *m, const struct media_chan_conf *conf,
+		     struct media_chan **cp)
+{
+	struct media_chan *c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->conf = *conf;
+	struct media_worker *w = &m->w[0];
+	for (unsigned i = 1; i < m->nworkers; i++)
+		if (m->w[i].nchans < w->nchans)
+			w = &m->w[i];
+	c->w = w;
+	w->nchans++;
+	m->nchans++;
+	c->start_msg.type = MEDIA_MSG_START;
+	c->start_msg.chan = c;
+	queue_push(&w->cmdq, &c->start_msg);
+	*cp = c;
+	return 0;
+}
+
+void media_chan_stop(struct media *m, struct media_chan *c)
+{
+	(void)m;
+	if (c->stop_sent)
+		return;
+	c->stop_sent = true;
+	c->stop_msg.type = MEDIA_MSG_STOP;
+	c->stop_msg.chan = c;
+	queue_push(&c->w->cmdq, &c->stop_msg);
+}
+
+void media_chan_free(struct media_chan *c)
+{
+	free(c);
+}
+
+struct tdm_bchan *media_chan_bchan(const struct media_chan *c)
+{
+	return c->conf.bchan;
+}
+
+void media_chan_stats(const struct media_chan *c, struct media_stats *st)
+{
+	const uint64_t *src = (const uint64_t *)&c->st;
+	uint64_t *dst = (uint64_t *)st;
+	for (size_t i = 0; i < sizeof(*st) / sizeof(uint64_t); i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}

@@ -1,0 +1,75 @@
+/*
+ * Media worker threads (DESIGN.md §3): each worker owns a set of channels
+ * and runs its own event loop over their B-channel descriptors. The
+ * signalling thread and the workers share nothing but message queues
+ * (commands in, events out), each woken by an eventfd.
+ *
+ * A channel's life: media_chan_start() hands the B-channel to a worker;
+ * media_chan_stop() asks for it back; the `stopped` handler then runs on the
+ * signalling thread, after which the caller may close the B-channel and must
+ * call media_chan_free().
+ */
+#ifndef GW_MEDIA_H
+#define GW_MEDIA_H
+
+#include <stdint.h>
+
+#include "drivers/tdm.h"
+#include "loop.h"
+
+struct media;
+struct media_chan;
+
+enum media_mode {
+	MEDIA_MODE_LOOPBACK,  /* B-channel audio is sent straight back */
+	MEDIA_MODE_MILLIWATT, /* 1 kHz at 0 dBm0 (ITU-T G.711 Table 5/6) */
+};
+
+struct media_chan_conf {
+	struct tdm_bchan *bchan; /* the worker uses it until `stopped` */
+	enum tdm_law law;
+	enum media_mode mode;
+	unsigned call_id; /* for logs */
+};
+
+struct media_stats {
+	uint64_t tdm_rx_blocks, tdm_tx_blocks;
+	uint64_t tdm_rx_errors, tdm_tx_errors;
+	uint64_t tdm_tx_full; /* writes refused: the channel's queue is full */
+};
+
+struct media_handlers {
+	/* The worker has let go of the channel (signalling thread). */
+	void (*stopped)(void *arg, struct media_chan *c);
+};
+
+/*
+ * Starts nworkers threads (0: one per core beyond the first, at least
+ * one). Events are delivered on sig_loop. Returns 0 or -errno.
+ */
+int media_new(struct media **mp, struct loop *sig_loop, unsigned nworkers,
+	      const struct media_handlers *h, void *arg);
+/* Stops and joins the workers; channels must have been stopped. */
+void media_free(struct media *m);
+unsigned media_workers(const struct media *m);
+
+int media_chan_start(struct media *m, const struct media_chan_conf *conf,
+		     struct media_chan **cp);
+/* Asks the worker to release the channel; `stopped` follows. Idempotent. */
+void media_chan_stop(struct media *m, struct media_chan *c);
+/* Frees a stopped channel. NULL is a no-op. */
+void media_chan_free(struct media_chan *c);
+
+struct tdm_bchan *media_chan_bchan(const struct media_chan *c);
+/* A consistent-enough snapshot of the counters (relaxed atomics). */
+void media_chan_stats(const struct media_chan *c, struct media_stats *st);
+unsigned media_chan_count(const struct media *m);
+
+/*
+ * Fills buf with the digital milliwatt sequence for the law, continuing at
+ * *phase (0..7). Pure: exposed for tests.
+ */
+void media_milliwatt(enum tdm_law law, uint8_t *buf, size_t n,
+		     unsigned *phase);
+
+#endif

@@ -1,0 +1,219 @@
+/*
+ * gwctl renderers: gwd's JSON replies as aligned tables for people.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gwctl.h"
+
+static const char *str(const struct json_doc *d, int obj, const char *key,
+		       char *buf, size_t cap)
+{
+	return json_obj_str(d, obj, key, buf, cap, "-");
+}
+
+static long long num(const struct json_doc *d, int obj, const char *key)
+{
+	return json_obj_int(d, obj, key, 0);
+}
+
+static void fmt_age(long long ms, char *buf, size_t cap)
+{
+	long long s = ms / 1000;
+	if (s < 120)
+		snprintf(buf, cap, "%llds", s);
+	else if (s < 7200)
+		snprintf(buf, cap, "%lldm", s / 60);
+	else if (s < 172800)
+		snprintf(buf, cap, "%lldh", s / 3600);
+	else
+		snprintf(buf, cap, "%lldd", s / 86400);
+}
+
+int gwctl_render(const struct gwctl_cmd *c, const char *reply, size_t len,
+		 bool json)
+{
+	size_t max = len / 2 + 16;
+	struct json_tok *tok = malloc(max * sizeof(*tok));
+	struct json_doc d;
+	const char *perr = NULL;
+	while (len && (reply[len - 1] == '\n' || reply[len - 1] == '\r'))
+		len--;
+	if (!tok || json_parse(&d, reply, len, tok, (int)max, &perr) ||
+	    d.tok[0].type != JSON_OBJ) {
+		fprintf(stderr, "gwctl: bad reply from gwd: %s\n",
+			perr ? perr : "not an object");
+		free(tok);
+		return 1;
+	}
+	int rc = 0;
+	if (!json_obj_bool(&d, 0, "ok", false)) {
+		char e[512];
+		fprintf(stderr, "gwctl %s: %s\n", c->name,
+			json_obj_str(&d, 0, "error", e, sizeof(e), "failed"));
+		rc = 1;
+	} else if (json) {
+		printf("%.*s\n", (int)len, reply);
+	} else {
+		rc = c->show(&d);
+	}
+	free(tok);
+	return rc;
+}
+
+int gwctl_show_status(const struct json_doc *d)
+{
+	char v[64], cfg[256], up[32];
+	fmt_age(num(d, 0, "uptime_ms"), up, sizeof(up));
+	printf("gwd %s, pid %lld, up %s\n", str(d, 0, "version", v, sizeof(v)),
+	       num(d, 0, "pid"), up);
+	printf("config      %s (reloaded %lld times)\n",
+	       str(d, 0, "config", cfg, sizeof(cfg)), num(d, 0, "reloads"));
+	printf("spans       %lld (%lld usable)\n", num(d, 0, "spans"),
+	       num(d, 0, "spans_usable"));
+	printf("calls       %lld\n", num(d, 0, "calls"));
+	printf("media       %lld workers\n", num(d, 0, "media_workers"));
+	if (json_obj_bool(d, 0, "shutting_down", false))
+		printf("state       shutting down\n");
+	return 0;
+}
+
+static void span_row(const struct json_doc *d, int s)
+{
+	char drv[16], type[8], sw[16], side[8], state[16], dch[8], al[64];
+	char age[32];
+	int ch = json_obj_get(d, s, "channels");
+	int cnt = json_obj_get(d, s, "counters");
+	fmt_age(num(d, s, "state_age_ms"), age, sizeof(age));
+	printf("%-4lld %-6s %-4s %-8s %-4s %-8s %-6s %-5s %-12s %4lld %4lld "
+	       "%4lld %4lld %4lld  %lld/%lld\n",
+	       num(d, s, "span"), str(d, s, "driver", drv, sizeof(drv)),
+	       str(d, s, "type", type, sizeof(type)),
+	       str(d, s, "switch", sw, sizeof(sw)),
+	       str(d, s, "side", side, sizeof(side)),
+	       str(d, s, "state", state, sizeof(state)), age,
+	       str(d, s, "dchan", dch, sizeof(dch)),
+	       str(d, s, "alarms", al, sizeof(al)), num(d, ch, "total"),
+	       num(d, ch, "idle"), num(d, ch, "busy"), num(d, ch, "blocked"),
+	       num(d, ch, "restarting"), num(d, cnt, "calls_in"),
+	       num(d, cnt, "calls_out"));
+}
+
+static void span_header(void)
+{
+	printf("%-4s %-6s %-4s %-8s %-4s %-8s %-6s %-5s %-12s %4s %4s %4s "
+	       "%4s %4s  %s\n",
+	       "SPAN", "DRIVER", "TYPE", "SWITCH", "SIDE", "STATE", "SINCE",
+	       "DCHAN", "ALARMS", "CHAN", "IDLE", "BUSY", "BLK", "RST",
+	       "CALLS IN/OUT");
+}
+
+int gwctl_show_spans(const struct json_doc *d)
+{
+	int arr = json_obj_get(d, 0, "spans");
+	span_header();
+	if (arr < 0)
+		return 1;
+	for (int s = json_child(d, arr); s >= 0 && s < d->ntok &&
+					 (unsigned)s < d->tok[arr].next;
+	     s = json_sibling(d, s))
+		span_row(d, s);
+	return 0;
+}
+
+static void chan_header(void)
+{
+	printf("%-4s %-4s %-10s %-12s %-6s %-4s %s\n", "SPAN", "CHAN",
+	       "STATE", "BLOCKED", "CALL", "DIR", "SINCE");
+}
+
+static void chan_row(const struct json_doc *d, int c)
+{
+	char st[16], age[32], call[16], dir[8];
+	bool near = json_obj_bool(d, c, "blocked_near", false);
+	bool far = json_obj_bool(d, c, "blocked_far", false);
+	const char *blk = near && far ? "both" : near ? "near-end"
+				     : far ? "far-end" : "-";
+	fmt_age(num(d, c, "age_ms"), age, sizeof(age));
+	if (json_obj_get(d, c, "call") >= 0)
+		snprintf(call, sizeof(call), "%lld", num(d, c, "call"));
+	else
+		snprintf(call, sizeof(call), "-");
+	printf("%-4lld %-4lld %-10s %-12s %-6s %-4s %s\n", num(d, c, "span"),
+	       num(d, c, "chan"), str(d, c, "state", st, sizeof(st)), blk,
+	       call, str(d, c, "direction", dir, sizeof(dir)), age);
+}
+
+static void chan_rows(const struct json_doc *d, int arr)
+{
+	chan_header();
+	if (arr < 0)
+		return;
+	for (int c = json_child(d, arr); c >= 0 && c < d->ntok &&
+					 (unsigned)c < d->tok[arr].next;
+	     c = json_sibling(d, c))
+		chan_row(d, c);
+}
+
+int gwctl_show_span(const struct json_doc *d)
+{
+	int s = json_obj_get(d, 0, "span");
+	if (s < 0)
+		return 1;
+	char desc[64];
+	printf("%s\n", str(d, s, "desc", desc, sizeof(desc)));
+	span_header();
+	span_row(d, s);
+	int cnt = json_obj_get(d, s, "counters");
+	printf("\ncounters:");
+	int i = 0;
+	if (cnt < 0)
+		return 1;
+	for (int k = json_child(d, cnt); k >= 0 && (unsigned)k < d->tok[cnt].next;
+	     k = json_sibling(d, k + 1), i++) {
+		char name[32];
+		long long v = 0;
+		json_get_str(d, k, name, sizeof(name));
+		json_get_int(d, k + 1, &v);
+		printf("%s%s %lld", i % 4 ? ", " : "\n  ", name, v);
+	}
+	printf("\n\n");
+	chan_rows(d, json_obj_get(d, 0, "channels"));
+	return 0;
+}
+
+int gwctl_show_channels(const struct json_doc *d)
+{
+	chan_rows(d, json_obj_get(d, 0, "channels"));
+	return 0;
+}
+
+int gwctl_show_channel(const struct json_doc *d)
+{
+	int c = json_obj_get(d, 0, "channel");
+	if (c < 0)
+		return 1;
+	chan_header();
+	chan_row(d, c);
+	return 0;
+}
+
+int gwctl_show_restart(const struct json_doc *d)
+{
+	int s = json_obj_get(d, 0, "span");
+	if (s < 0)
+		return 1;
+	span_header();
+	span_row(d, s);
+	return 0;
+}
+
+int gwctl_show_reload(const struct json_doc *d)
+{
+	char cfg[256], notes[1024];
+	printf("reloaded %s: %s\n", str(d, 0, "config", cfg, sizeof(cfg)),
+	       str(d, 0, "notes", notes, sizeof(notes)));
+	return 0;
+}
