@@ -270,3 +270,24 @@ void conf_print(const struct conf *c, FILE *f)
 		print_section(f, &conf_sec_tg, &c->tg[t]);
 	}
 }
+
+void conf_print_keys(FILE *f)
+{
+	const struct conf_section *secs[] = {&conf_sec_general, &conf_sec_sip,
+					     &conf_sec_span, &conf_sec_tg};
+	const char *heads[] = {"[general]", "[sip]", "[span N]",
+			       "[trunkgroup NAME]"};
+	for (size_t s = 0; s < sizeof(secs) / sizeof(secs[0]); s++) {
+		fprintf(f, "%s\n", heads[s]);
+		for (unsigned i = 0; i < secs[s]->nkeys; i++) {
+			const struct conf_key *k = &secs[s]->keys[i];
+			if (k->dflt)
+				fprintf(f, "  %-18s %s (default: %s)\n",
+					k->name, k->help,
+					k->dflt[0] ? k->dflt : "none");
+			else
+				fprintf(f, "  %-18s %s\n", k->name, k->help);
+		}
+		fprintf(f, "\n");
+	}
+}

@@ -134,6 +134,8 @@ void conf_free(struct conf *c);
 
 /* Prints the configuration normalised: every key, defaults included. */
 void conf_print(const struct conf *c, FILE *f);
+/* Prints every section's keys with default and meaning (gwd -k). */
+void conf_print_keys(FILE *f);
 
 const char *conf_switch_name(enum conf_switch sw);
 const char *conf_side_name(enum conf_side side);

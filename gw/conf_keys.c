@@ -66,17 +66,19 @@ static const struct conf_key general_keys[] = {
 
 static const struct conf_key span_keys[] = {
 	{"driver", STR(conf_span, driver), 0, 0, NULL, NULL,
-	 "span back end: sim or dahdi"},
+	 "span back end: sim or dahdi (required)"},
 	{"type", CK_ENUM, OFF(conf_span, layout), 0, 0, 0, layouts, NULL,
-	 "e1 or t1"},
+	 "e1 or t1 (required)"},
 	{"switch", CK_ENUM, OFF(conf_span, switchtype), 0, 0, 0, switches,
-	 NULL, "euroisdn (E1); ni2, 5ess, dms100, 4ess (T1); qsig"},
+	 NULL, "euroisdn (E1); ni2, 5ess, dms100, 4ess (T1); qsig "
+	 "(default: euroisdn on E1, ni2 on T1)"},
 	{"side", CK_ENUM, OFF(conf_span, side), 0, 0, 0, sides, "cpe",
 	 "cpe (user side) or net (network side)"},
 	{"device", STR(conf_span, device), 0, 0, NULL, "",
 	 "sim: the simulator's socket"},
 	{"unit", CK_UINT, OFF(conf_span, unit), 0, 1, 1024, NULL, NULL,
-	 "sim: simulator span; dahdi: DAHDI span (default: span number)"},
+	 "sim: simulator span; dahdi: DAHDI span (default: the span "
+	 "number)"},
 	{"basechan", CK_UINT, OFF(conf_span, basechan), 0, 0, 4096, NULL, "0",
 	 "dahdi: channel number of timeslot 1; 0 = find it"},
 	{"channels", CK_CHANS, OFF(conf_span, channels), 0, 0, 0, NULL, NULL,
@@ -88,7 +90,7 @@ static const struct conf_key span_keys[] = {
 	{"link_settle_ms", CK_UINT, OFF(conf_span, link_settle_ms), 0, 0,
 	 60000, NULL, "1000", "wait after D-channel up before using it"},
 	{"service_messages", CK_BOOL, OFF(conf_span, service_messages), 0, 0,
-	 0, NULL, NULL, "SERVICE for block/unblock (ni2, 4ess, 5ess)"},
+	 0, NULL, NULL, "SERVICE for block/unblock (default: yes on ni2, 4ess, 5ess)"},
 	{"t200_ms", CK_UINT, OFF(conf_span, t200_ms), 0, 100, 10000, NULL,
 	 "1000", "Q.921 T200: retransmission timer"},
 	{"t203_ms", CK_UINT, OFF(conf_span, t203_ms), 0, 500, 120000, NULL,
@@ -101,7 +103,7 @@ static const struct conf_key span_keys[] = {
 
 static const struct conf_key tg_keys[] = {
 	{"spans", CK_SPANLIST, 0, 0, 1, CONF_MAX_SPANS, NULL, NULL,
-	 "spans in the group, e.g. 1,2,5-8"},
+	 "spans in the group, e.g. 1,2,5-8 (required)"},
 	{"hunt", CK_ENUM, OFF(conf_tg, hunt), 0, 0, 0, hunts, "ascending",
 	 "B-channel hunting: ascending, descending or roundrobin"},
 };

@@ -23,11 +23,12 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: gwd [-fnv] [-c FILE]\n"
+		"usage: gwd [-fnv] [-c FILE] | -k\n"
 		"  -c FILE  configuration (default " GWD_DEFAULT_CONF ")\n"
 		"  -f       stay in the foreground, log to stderr\n"
 		"  -n       check the configuration, print it normalised, "
 		"exit\n"
+		"  -k       list every configuration key and exit\n"
 		"  -v       log at debug level (overrides log_level)\n"
 		"  -h       this help\n");
 }
@@ -85,7 +86,7 @@ int main(int argc, char **argv)
 	const char *path = GWD_DEFAULT_CONF;
 	bool foreground = false, check = false, verbose = false;
 	int opt;
-	while ((opt = getopt(argc, argv, "c:fnvh")) != -1) {
+	while ((opt = getopt(argc, argv, "c:fknvh")) != -1) {
 		switch (opt) {
 		case 'c':
 			path = optarg;
@@ -96,6 +97,9 @@ int main(int argc, char **argv)
 		case 'n':
 			check = true;
 			break;
+		case 'k':
+			conf_print_keys(stdout);
+			return 0;
 		case 'v':
 			verbose = true;
 			break;
