@@ -63,6 +63,9 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 ALL_OBJS := $(call obj,$(LIB_SRCS) $(GWD_SRCS) $(GWCTL_SRCS) $(PSTNSIM_SRCS) \
 	$(UNIT_SRCS) $(UNIT_SUPPORT) $(BENCH_SRCS))
 
+# Keep objects of pattern-built programs (tests) between runs.
+.SECONDARY:
+
 .PHONY: all deps deps-build run test test-unit test-integration test-dahdi \
 	test-fuzz fuzz bench format format-check clean unit-bins bench-bins fuzz-bins
 

@@ -139,6 +139,23 @@ static int check_span_unique(const struct conf *c, const struct conf_span *s,
 			       "span %u: same %s span (unit %u) as span %u",
 			       s->no, s->driver, s->unit, p->no);
 	}
+	/* DAHDI channel numbers given explicitly must not overlap */
+	if (strcmp(s->driver, "dahdi") != 0 || !s->basechan)
+		return 0;
+	unsigned lo = s->basechan, hi = lo + tdm_layout_timeslots(s->layout);
+	for (unsigned o = 1; o < s->no; o++) {
+		const struct conf_span *p = c->span[o];
+		if (!p || strcmp(p->driver, "dahdi") != 0 || !p->basechan)
+			continue;
+		unsigned plo = p->basechan,
+			 phi = plo + tdm_layout_timeslots(p->layout);
+		if (lo < phi && plo < hi)
+			return fail_at(c, s->line, err, cap,
+				       "span %u: DAHDI channel %u is also "
+				       "in span %u (channels %u-%u)", s->no,
+				       lo > plo ? lo : plo, p->no, plo,
+				       phi - 1);
+	}
 	return 0;
 }
 

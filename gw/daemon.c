@@ -109,8 +109,14 @@ int gw_init(struct gw *gw, struct conf *conf, const char *conf_path,
 		snprintf(err, cap, "media workers: %s", strerror(-rc));
 		return rc;
 	}
-	if ((rc = ctl_new(&gw->ctl, gw, conf->general.control_socket, err,
-			  cap)))
+	const struct ctl_table t = {
+		.cmds = ctl_cmds,
+		.ncmds = ctl_ncmds,
+		.arg = gw,
+		.who = "gwd",
+	};
+	if ((rc = ctl_new(&gw->ctl, gw->loop, &t, conf->general.control_socket,
+			  err, cap)))
 		return rc;
 	for (unsigned no = 1; no <= CONF_MAX_SPANS; no++) {
 		if (conf->span[no] &&

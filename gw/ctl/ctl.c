@@ -32,7 +32,8 @@ struct ctl_conn {
 };
 
 struct ctl {
-	struct gw *gw;
+	struct loop *loop;
+	struct ctl_table table;
 	int fd;
 	struct loop_io io;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -58,10 +59,10 @@ static void conn_close(struct ctl_conn *cc)
 		}
 	}
 	c->nconns--;
-	loop_io_del(c->gw->loop, &cc->io);
+	loop_io_del(c->loop, &cc->io);
 	close(cc->io.fd);
 	/* the connection's own callback may be running */
-	loop_defer(c->gw->loop, &cc->free_defer, conn_free_deferred, cc);
+	loop_defer(c->loop, &cc->free_defer, conn_free_deferred, cc);
 }
 
 /* Copies the request's "id" member, whatever its type, into the reply. */
@@ -86,7 +87,7 @@ static void reply_error(struct json_out *out, const struct json_doc *d,
 	json_obj_end(out);
 }
 
-void ctl_handle_line(struct gw *gw, const char *line, size_t len,
+void ctl_handle_line(const struct ctl_table *t, const char *line, size_t len,
 		     struct json_out *out)
 {
 	struct json_tok tok[CTL_MAX_TOKENS];
@@ -109,9 +110,9 @@ void ctl_handle_line(struct gw *gw, const char *line, size_t len,
 		goto end;
 	}
 	const struct ctl_cmd *cmd = NULL;
-	for (unsigned i = 0; i < ctl_ncmds; i++)
-		if (strcmp(ctl_cmds[i].name, name) == 0)
-			cmd = &ctl_cmds[i];
+	for (unsigned i = 0; i < t->ncmds; i++)
+		if (strcmp(t->cmds[i].name, name) == 0)
+			cmd = &t->cmds[i];
 	if (!cmd) {
 		snprintf(err, sizeof(err), "unknown command '%s' (try help)",
 			 name);
@@ -124,7 +125,7 @@ void ctl_handle_line(struct gw *gw, const char *line, size_t len,
 	json_kv_bool(&body, "ok", true);
 	echo_id(&body, &d, 0);
 	err[0] = '\0';
-	int rc = cmd->fn(gw, &d, 0, &body, err, sizeof(err));
+	int rc = cmd->fn(t->arg, &d, 0, &body, err, sizeof(err));
 	json_obj_end(&body);
 	if (rc || body.err) {
 		if (!err[0])
@@ -160,7 +161,7 @@ static void conn_flush(struct ctl_conn *cc)
 			return;
 		}
 	}
-	loop_io_mod(cc->ctl->gw->loop, &cc->io,
+	loop_io_mod(cc->ctl->loop, &cc->io,
 		    cc->w.len ? EPOLLIN | EPOLLOUT : EPOLLIN);
 }
 
@@ -174,7 +175,7 @@ static void conn_lines(struct ctl_conn *cc)
 		if (n && cc->rbuf[start + n - 1] == '\r')
 			n--;
 		if (n)
-			ctl_handle_line(cc->ctl->gw, cc->rbuf + start, n,
+			ctl_handle_line(&cc->ctl->table, cc->rbuf + start, n,
 					&cc->w);
 		start = i + 1;
 	}
@@ -228,7 +229,7 @@ static void on_accept(struct loop_io *io, uint32_t events)
 		}
 		cc->ctl = c;
 		json_out_init(&cc->w);
-		if (loop_io_add(c->gw->loop, &cc->io, fd, EPOLLIN, conn_io,
+		if (loop_io_add(c->loop, &cc->io, fd, EPOLLIN, conn_io,
 				cc)) {
 			free(cc->rbuf);
 			free(cc);
@@ -242,7 +243,8 @@ static void on_accept(struct loop_io *io, uint32_t events)
 }
 
 /* Removes a socket file no daemon answers on; fails if one does. */
-static int claim_path(const struct sockaddr_un *sa, char *err, size_t cap)
+static int claim_path(const struct sockaddr_un *sa, const char *who,
+		      char *err, size_t cap)
 {
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -251,8 +253,8 @@ static int claim_path(const struct sockaddr_un *sa, char *err, size_t cap)
 	int e = errno;
 	close(fd);
 	if (rc == 0) {
-		snprintf(err, cap, "%s: another gwd is running there",
-			 sa->sun_path);
+		snprintf(err, cap, "%s: another %s is running there",
+			 sa->sun_path, who);
 		return -EADDRINUSE;
 	}
 	if (e == ECONNREFUSED)
@@ -260,8 +262,8 @@ static int claim_path(const struct sockaddr_un *sa, char *err, size_t cap)
 	return 0;
 }
 
-int ctl_new(struct ctl **cp, struct gw *gw, const char *path, char *err,
-	    size_t cap)
+int ctl_new(struct ctl **cp, struct loop *loop, const struct ctl_table *t,
+	    const char *path, char *err, size_t cap)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -269,13 +271,14 @@ int ctl_new(struct ctl **cp, struct gw *gw, const char *path, char *err,
 		return -ENAMETOOLONG;
 	}
 	strcpy(sa.sun_path, path);
-	int rc = claim_path(&sa, err, cap);
+	int rc = claim_path(&sa, t->who, err, cap);
 	if (rc)
 		return rc;
 	struct ctl *c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	c->gw = gw;
+	c->loop = loop;
+	c->table = *t;
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	mode_t old = umask(0117); /* owner and group only */
@@ -290,7 +293,7 @@ int ctl_new(struct ctl **cp, struct gw *gw, const char *path, char *err,
 		return rc;
 	}
 	umask(old);
-	rc = loop_io_add(gw->loop, &c->io, c->fd, EPOLLIN, on_accept, c);
+	rc = loop_io_add(loop, &c->io, c->fd, EPOLLIN, on_accept, c);
 	if (rc) {
 		snprintf(err, cap, "%s: %s", path, strerror(-rc));
 		close(c->fd);
@@ -309,13 +312,13 @@ void ctl_free(struct ctl *c)
 	while (c->conns) {
 		struct ctl_conn *cc = c->conns;
 		c->conns = cc->next;
-		loop_io_del(c->gw->loop, &cc->io);
+		loop_io_del(c->loop, &cc->io);
 		close(cc->io.fd);
 		json_out_free(&cc->w);
 		free(cc->rbuf);
 		free(cc);
 	}
-	loop_io_del(c->gw->loop, &c->io);
+	loop_io_del(c->loop, &c->io);
 	close(c->fd);
 	unlink(c->path);
 	free(c);

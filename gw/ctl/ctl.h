@@ -10,7 +10,8 @@
 #include <stddef.h>
 
 #include "ctl/json.h"
-#include "gw.h"
+
+struct loop;
 
 #define CTL_MAX_LINE 65536
 #define CTL_MAX_CONNS 64
@@ -20,7 +21,7 @@ struct ctl;
 /* A command handler: reads the request object `req` in d and writes the
  * reply's members (not the braces, not "ok") to out. Returns 0, or -errno
  * with a message in err. */
-typedef int ctl_fn(struct gw *gw, const struct json_doc *d, int req,
+typedef int ctl_fn(void *arg, const struct json_doc *d, int req,
 		   struct json_out *out, char *err, size_t cap);
 
 struct ctl_cmd {
@@ -30,6 +31,15 @@ struct ctl_cmd {
 	const char *help;
 };
 
+/* What a server serves: its command table and the handlers' argument. */
+struct ctl_table {
+	const struct ctl_cmd *cmds;
+	unsigned ncmds;
+	void *arg;
+	const char *who; /* "gwd", "pstnsim": for messages */
+};
+
+/* gwd's commands (ctl_cmd.c); arg is the struct gw. */
 extern const struct ctl_cmd ctl_cmds[];
 extern const unsigned ctl_ncmds;
 
@@ -37,13 +47,13 @@ extern const unsigned ctl_ncmds;
  * Listens on path (refusing if another daemon answers there; removing a
  * stale socket file). Returns 0 or -errno with a message in err.
  */
-int ctl_new(struct ctl **cp, struct gw *gw, const char *path, char *err,
-	    size_t cap);
+int ctl_new(struct ctl **cp, struct loop *loop, const struct ctl_table *t,
+	    const char *path, char *err, size_t cap);
 /* Closes every connection and removes the socket file. NULL is a no-op. */
 void ctl_free(struct ctl *c);
 
 /* Runs one request line (no newline) and appends the reply line to out. */
-void ctl_handle_line(struct gw *gw, const char *line, size_t len,
+void ctl_handle_line(const struct ctl_table *t, const char *line, size_t len,
 		     struct json_out *out);
 
 #endif

@@ -11,6 +11,7 @@
 #include "conf.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "gw.h"
 #include "isdn/isdn.h"
 #include "loop.h"
 #include "media/media.h"
@@ -103,9 +104,10 @@ static void put_span(struct gw *gw, struct json_out *o,
 	json_obj_end(o);
 }
 
-static int cmd_spans(struct gw *gw, const struct json_doc *d, int req,
+static int cmd_spans(void *arg, const struct json_doc *d, int req,
 		     struct json_out *o, char *err, size_t cap)
 {
+	struct gw *gw = arg;
 	(void)d, (void)req, (void)err, (void)cap;
 	json_key(o, "spans");
 	json_arr_begin(o);
@@ -144,9 +146,10 @@ static void put_chans(struct gw *gw, struct json_out *o,
 	}
 }
 
-static int cmd_span(struct gw *gw, const struct json_doc *d, int req,
+static int cmd_span(void *arg, const struct json_doc *d, int req,
 		    struct json_out *o, char *err, size_t cap)
 {
+	struct gw *gw = arg;
 	struct isdn_span *s = arg_span(gw, d, req, err, cap);
 	if (!s)
 		return -EINVAL;
@@ -159,9 +162,10 @@ static int cmd_span(struct gw *gw, const struct json_doc *d, int req,
 	return 0;
 }
 
-static int cmd_channels(struct gw *gw, const struct json_doc *d, int req,
+static int cmd_channels(void *arg, const struct json_doc *d, int req,
 			struct json_out *o, char *err, size_t cap)
 {
+	struct gw *gw = arg;
 	struct isdn_span *only = NULL;
 	if (json_obj_get(d, req, "span") >= 0 &&
 	    !(only = arg_span(gw, d, req, err, cap)))
@@ -203,21 +207,22 @@ static int do_block(struct gw *gw, const struct json_doc *d, int req,
 	return 0;
 }
 
-static int cmd_block(struct gw *gw, const struct json_doc *d, int req,
+static int cmd_block(void *arg, const struct json_doc *d, int req,
 		     struct json_out *o, char *err, size_t cap)
 {
-	return do_block(gw, d, req, o, err, cap, true);
+	return do_block(arg, d, req, o, err, cap, true);
 }
 
-static int cmd_unblock(struct gw *gw, const struct json_doc *d, int req,
+static int cmd_unblock(void *arg, const struct json_doc *d, int req,
 		       struct json_out *o, char *err, size_t cap)
 {
-	return do_block(gw, d, req, o, err, cap, false);
+	return do_block(arg, d, req, o, err, cap, false);
 }
 
-static int cmd_restart(struct gw *gw, const struct json_doc *d, int req,
+static int cmd_restart(void *arg, const struct json_doc *d, int req,
 		       struct json_out *o, char *err, size_t cap)
 {
+	struct gw *gw = arg;
 	unsigned ts = 0;
 	struct isdn_span *s = arg_span(gw, d, req, err, cap);
 	if (!s)
@@ -241,9 +246,10 @@ static int cmd_restart(struct gw *gw, const struct json_doc *d, int req,
 	return 0;
 }
 
-static int cmd_reload(struct gw *gw, const struct json_doc *d, int req,
+static int cmd_reload(void *arg, const struct json_doc *d, int req,
 		      struct json_out *o, char *err, size_t cap)
 {
+	struct gw *gw = arg;
 	(void)d, (void)req;
 	char notes[1024] = "";
 	int rc = gw_reload(gw, notes, sizeof(notes), err, cap);
@@ -254,9 +260,10 @@ static int cmd_reload(struct gw *gw, const struct json_doc *d, int req,
 	return 0;
 }
 
-static int cmd_status(struct gw *gw, const struct json_doc *d, int req,
+static int cmd_status(void *arg, const struct json_doc *d, int req,
 		      struct json_out *o, char *err, size_t cap)
 {
+	struct gw *gw = arg;
 	(void)d, (void)req, (void)err, (void)cap;
 	unsigned nspans = 0, usable = 0;
 	for (unsigned no = isdn_span_next(gw->isdn, 0); no;
@@ -277,10 +284,10 @@ static int cmd_status(struct gw *gw, const struct json_doc *d, int req,
 	return 0;
 }
 
-static int cmd_help(struct gw *gw, const struct json_doc *d, int req,
+static int cmd_help(void *arg, const struct json_doc *d, int req,
 		    struct json_out *o, char *err, size_t cap)
 {
-	(void)gw, (void)d, (void)req, (void)err, (void)cap;
+	(void)arg, (void)d, (void)req, (void)err, (void)cap;
 	json_key(o, "commands");
 	json_arr_begin(o);
 	for (unsigned i = 0; i < ctl_ncmds; i++) {

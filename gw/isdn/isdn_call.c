@@ -331,6 +331,8 @@ int isdn_call_hangup(struct isdn_call *c, int cause)
 		return -EALREADY;
 	struct isdn_span *s = c->span;
 	bool gone = hangup_frees_at_once(c, cause);
+	if (!c->outgoing && c->phase == ISDN_PH_SETUP)
+		s->cnt.calls_rejected++; /* refused before answer */
 	if (!gone && !c->responded && !c->outgoing &&
 	    pri_proceeding(s->pri, c->q, (int)c->ts, 0) == 0)
 		c->responded = true;

@@ -38,7 +38,7 @@ static int pri_io_write(struct pri *pri, void *buf, int len)
 {
 	struct isdn_span *s = pri_get_userdata(pri);
 	if (!s->tdm)
-		return 0;
+		return len; /* no span: the frame is lost on a dead line */
 	ssize_t n = tdm_dchan_write(s->tdm, buf, (size_t)len);
 	if (n < 0) {
 		isdn_log(LOG_LVL_WARN, s, "D-channel write: %s",

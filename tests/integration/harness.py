@@ -229,6 +229,55 @@ class Pstnsim:
         return self.proc.stop()
 
 
+class Gwd:
+    """gwd in the foreground with its control socket in the scratch dir.
+
+    conf_body is the configuration without [general]'s control_socket,
+    which the harness adds."""
+
+    def __init__(self, conf_body, name="gwd", extra_args=(), wait=True):
+        self.sock = scratch(name + ".sock")
+        general = "[general]\ncontrol_socket = %s\n" % self.sock
+        if "[general]" in conf_body:
+            conf_body = conf_body.replace("[general]\n", general, 1)
+        else:
+            conf_body = general + conf_body
+        self.conf = write_file(name + ".conf", conf_body)
+        self.proc = Proc(name, [binary("gwd"), "-f", "-c", self.conf] +
+                         list(extra_args), Scratch.dir)
+        if wait:
+            wait_for(lambda: os.path.exists(self.sock) or
+                     not self.proc.alive(), 5, "gwd control socket")
+            check(self.proc.alive(), "gwd exited at start",
+                  self.proc.output()[-2000:])
+
+    def ctl(self, cmd, **kw):
+        kw["cmd"] = cmd
+        r = ctl_request(self.sock, kw)
+        check(r.get("ok") is True, "gwd %s failed" % cmd, r)
+        return r
+
+    def gwctl(self, *args):
+        """Runs gwctl against this gwd: (exit status, stdout, stderr)."""
+        return run_gwctl(["-s", self.sock] + list(args))
+
+    def spans(self):
+        return {s["span"]: s for s in self.ctl("spans")["spans"]}
+
+    def wait_spans(self, pred, timeout=5.0, what="spans"):
+        return wait_for(lambda: (lambda sp: sp if pred(sp) else None)(
+            self.spans()), timeout, what)
+
+    def stop(self):
+        return self.proc.stop()
+
+
+def run_gwctl(args, timeout=10):
+    p = subprocess.run([binary("gwctl")] + args, capture_output=True,
+                       text=True, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
 def _cleanup():
     for p in list(_procs):
         try:

@@ -55,6 +55,8 @@ static const struct gwctl_cmd cmds[] = {
 	 "RESTART one channel, or every idle channel of a span"},
 	{"reload", "reload", 0, NULL, gwctl_show_reload,
 	 "re-read gwd's configuration"},
+	{"raw", "raw", 1, "JSON", NULL,
+	 "send one JSON request line as is, print the reply line"},
 	{"help", NULL, 0, NULL, NULL, "this list"},
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -166,7 +168,11 @@ static int run(const char *path, bool json, const struct gwctl_cmd *c,
 {
 	struct json_out req;
 	json_out_init(&req);
-	if (build_request(c, argc, argv, &req)) {
+	bool raw = strcmp(c->name, "raw") == 0;
+	if (raw) {
+		json_append(&req, argv[0], strlen(argv[0]));
+		json_append(&req, "\n", 1);
+	} else if (build_request(c, argc, argv, &req)) {
 		json_out_free(&req);
 		return 2;
 	}
@@ -182,7 +188,15 @@ static int run(const char *path, bool json, const struct gwctl_cmd *c,
 				: "");
 		return 1;
 	}
-	rc = gwctl_render(c, reply, len, json);
+	if (raw) {
+		/* any control socket speaks this: gwd's or pstnsim's */
+		fwrite(reply, 1, len, stdout);
+		if (len && reply[len - 1] != '\n')
+			putchar('\n');
+		rc = strstr(reply, "\"ok\":true") ? 0 : 1;
+	} else {
+		rc = gwctl_render(c, reply, len, json);
+	}
 	free(reply);
 	return rc;
 }
