@@ -21,6 +21,7 @@
 #define DAHDI_CHANNEL_DEV "/dev/dahdi/channel"
 #define DAHDI_SYSFS_SPAN "/sys/bus/dahdi_spans/devices/span-%u/%s"
 #define DAHDI_MAX_SCAN 1024 /* channels probed when sysfs is absent */
+#define DAHDI_BCHAN_BUFS 8  /* B-channel buffers of one block each */
 
 struct dahdi_span {
 	struct tdm_span base; /* first: the generic part */
@@ -304,7 +305,16 @@ static int dahdi_bchan_open(struct tdm_span *s, unsigned ts,
 	if (fd < 0)
 		return fd;
 	int bs = (int)s->conf.blocksize;
-	if (ioctl(fd, DAHDI_SET_BLOCKSIZE, &bs) < 0) {
+	/* room for a transmit cushion: the writer may prefill a few blocks
+	 * so a late wake-up does not underrun into idle fill */
+	struct dahdi_bufferinfo bi = {
+		.txbufpolicy = DAHDI_POLICY_IMMEDIATE,
+		.rxbufpolicy = DAHDI_POLICY_IMMEDIATE,
+		.numbufs = DAHDI_BCHAN_BUFS,
+		.bufsize = bs,
+	};
+	if (ioctl(fd, DAHDI_SET_BLOCKSIZE, &bs) < 0 ||
+	    ioctl(fd, DAHDI_SET_BUFINFO, &bi) < 0) {
 		int err = -errno;
 		close(fd);
 		return err;

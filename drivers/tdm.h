@@ -209,6 +209,17 @@ static inline ssize_t tdm_bchan_write(struct tdm_bchan *b, const uint8_t *buf,
 	return b->span->ops->bchan_write(b, buf, len);
 }
 
+/* Transmit cushion writers put ahead of the clock at the start of a call,
+ * so a wake-up that is late by less than this never underruns. */
+#define TDM_TX_PREFILL_BLOCKS 2
+
+/* Fills buf with the law's idle (silence) code. */
+static inline void tdm_idle_fill(enum tdm_law law, uint8_t *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		buf[i] = law == TDM_LAW_ALAW ? 0xd5 : 0xff; /* G.711 zero */
+}
+
 /* Discards queued audio in both directions (at the start of a call). */
 static inline int tdm_bchan_flush(struct tdm_bchan *b)
 {

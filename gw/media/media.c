@@ -177,13 +177,19 @@ static void worker_msg(struct media_worker *w, struct media_msg *msg)
 {
 	struct media_chan *c = msg->chan;
 	switch (msg->type) {
-	case MEDIA_MSG_START:
-		tdm_bchan_flush(c->conf.bchan);
+	case MEDIA_MSG_START: {
+		uint8_t idle[TDM_MAX_BLOCK];
+		struct tdm_bchan *b = c->conf.bchan;
+		tdm_bchan_flush(b);
+		tdm_idle_fill(c->conf.law, idle, b->blocksize);
+		for (int i = 0; i < TDM_TX_PREFILL_BLOCKS; i++)
+			tdm_bchan_write(b, idle, b->blocksize);
 		if (loop_io_add(w->loop, &c->io, c->conf.bchan->fd, EPOLLIN,
 				chan_readable, c))
 			log_err("media: call %u: cannot watch B-channel",
 				c->conf.call_id);
 		break;
+	}
 	case MEDIA_MSG_STOP:
 		loop_io_del(w->loop, &c->io);
 		c->stopped_msg.type = MEDIA_MSG_STOPPED;

@@ -405,6 +405,10 @@ void psim_span_media(struct psim_span *s, unsigned ts, struct psim_call *call)
 			return;
 		}
 		tdm_bchan_flush(c->b);
+		uint8_t idle[TDM_MAX_BLOCK];
+		tdm_idle_fill(s->law, idle, c->b->blocksize);
+		for (int i = 0; i < TDM_TX_PREFILL_BLOCKS; i++)
+			tdm_bchan_write(c->b, idle, c->b->blocksize);
 		loop_io_add(s->p->loop, &c->io, c->b->fd, EPOLLIN, bchan_ready,
 			    c);
 	} else if (!call && c->b) {
