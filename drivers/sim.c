@@ -162,7 +162,7 @@ static int sim_take_fds(struct sim_span *ss, const struct sim_msg *m,
 	char text[sizeof(m->text) + 1];
 	memcpy(text, m->text, sizeof(m->text));
 	text[sizeof(m->text)] = '\0';
-	snprintf(s->desc, sizeof(s->desc), "pstnsim span %u %s%s%s",
+	snprintf(s->desc, sizeof(s->desc), "pstnsim span %u %s%s%.24s",
 		 s->conf.unit, tdm_layout_name(s->conf.layout),
 		 text[0] ? " " : "", text);
 	return 0;

@@ -193,7 +193,7 @@ static void pri_timer_fired(struct loop_timer *t)
 static void drain_tdm_events(struct isdn_span *s)
 {
 	struct tdm_event ev;
-	int rc;
+	int rc = 0;
 	while (s->tdm && (rc = tdm_get_event(s->tdm, &ev)) > 0) {
 		char a[64];
 		switch (ev.type) {
@@ -380,6 +380,27 @@ int isdn_new(struct isdn **ip, struct loop *loop,
 	return 0;
 }
 
+/*
+ * libpri 1.6 has no destructor for a controller (struct pri). Retired ones
+ * stay listed here, reachable and never called again, until the process
+ * exits: one per span ever configured, so the cost is bounded.
+ */
+static struct pri **retired;
+static size_t nretired, retired_cap;
+
+static void retire_pri(struct pri *pri)
+{
+	if (nretired == retired_cap) {
+		size_t cap = retired_cap ? 2 * retired_cap : 16;
+		struct pri **r = realloc(retired, cap * sizeof(*r));
+		if (!r)
+			return; /* unreachable then: a leak report, not a fault */
+		retired = r;
+		retired_cap = cap;
+	}
+	retired[nretired++] = pri;
+}
+
 void isdn_free(struct isdn *i)
 {
 	if (!i)
@@ -400,9 +421,8 @@ void isdn_free(struct isdn *i)
 			loop_io_del(l, &s->event_io);
 			tdm_span_close(s->tdm);
 		}
-		/* libpri has no destructor for a controller: it is freed
-		 * with the process */
 		pri_set_userdata(s->pri, NULL);
+		retire_pri(s->pri);
 		free(s);
 	}
 	free(i);

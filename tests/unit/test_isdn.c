@@ -192,6 +192,10 @@ static struct {
 	bool up;
 } far;
 
+/* libpri has no destructor: every far-end instance stays reachable */
+static struct pri *far_pris[64];
+static unsigned nfar;
+
 static int far_read(struct pri *p, void *buf, int len)
 {
 	(void)p;
@@ -411,6 +415,8 @@ static bool setup_pair(bool t1, bool restart_on_up)
 			     far_read, far_write, NULL);
 	if (!far.pri)
 		return false;
+	if (nfar < 64)
+		far_pris[nfar++] = far.pri;
 	if (t1)
 		pri_set_service_message_support(far.pri, 1);
 	far_attach();
