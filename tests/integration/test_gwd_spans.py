@@ -23,6 +23,7 @@ switch = ni2
 def gwd_conf(sim):
     return """[general]
 test_loopback = 1010
+test_milliwatt = 1004
 [span 1]
 driver = sim
 device = %(s)s
@@ -184,6 +185,34 @@ def test_line_loops_bchannel_bytes_exactly():
         check_eq(a["ramp_errors"], 0, "ramp errors")
         # about 2 s of audio at 8000 bytes/s came back
         check(a["ramp_bytes"] > 12000, "too few bytes looped back", a)
+
+
+@test
+def recorder_hears_tones_and_digits_through_the_test_lines():
+    ps, gw = start()
+    # gwd's milliwatt line sends 1004 Hz at 0 dBm0 (ITU-T O.6)
+    mw = ps.cmd("originate", span=2, called="1004", sink="record",
+                hangup_ms=1500)["calls"][0]
+    # a tone and DTMF sent into the loopback line come back to the recorder
+    tone = ps.cmd("originate", span=1, called="1010",
+                  source="tone:1500:-10", sink="record",
+                  hangup_ms=1500)["calls"][0]
+    dtmf = ps.cmd("originate", span=3, called="1010",
+                  source="dtmf:0123456789*#ABCD", sink="record",
+                  hangup_ms=3000)["calls"][0]
+    ev = ps.wait_event(6, 0, type="call_released", call=mw)
+    t = ev["audio"]["tones"]
+    check(len(t) == 1, "one tone", ev["audio"])
+    check(abs(t[0]["freq_hz"] - 1004) < 5, "1004 Hz", t)
+    check(abs(t[0]["level_dbm0"]) < 0.5, "0 dBm0", t)
+    check(t[0]["dur_ms"] > 1200, "lasting", t)
+    ev = ps.wait_event(6, 0, type="call_released", call=tone)
+    t = ev["audio"]["tones"]
+    check(len(t) == 1, "one tone", ev["audio"])
+    check(abs(t[0]["freq_hz"] - 1500) < 5, "1500 Hz", t)
+    check(abs(t[0]["level_dbm0"] + 10) < 0.5, "-10 dBm0", t)
+    ev = ps.wait_event(8, 0, type="call_released", call=dtmf)
+    check_eq(ev["audio"]["digits"], "0123456789*#ABCD", "DTMF digits")
 
 
 @test

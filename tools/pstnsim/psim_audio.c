@@ -300,7 +300,7 @@ static void record(struct psim_audio *a, const int16_t *lin, size_t n)
 		a->win_energy += (double)s * s;
 		/* upward zero crossing, interpolated between samples */
 		if (a->prev < 0 && s >= 0) {
-			double x = a->win_n - 1 +
+			double x = (double)a->win_n - 1.0 +
 				   (double)-a->prev / (double)(s - a->prev);
 			if (a->win_cross == 0)
 				a->win_first_x = x;
