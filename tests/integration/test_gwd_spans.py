@@ -45,8 +45,12 @@ unit = 3
 def start():
     ps = Pstnsim(PSTNSIM_CONF)
     gw = Gwd(gwd_conf(ps.sim_sock))
-    gw.wait_spans(lambda sp: all(s["state"] == "up" for s in sp.values()),
-                  8, "all spans up")
+    # up, and the restart of every channel that follows link-up is done
+    gw.wait_spans(lambda sp: all(s["state"] == "up" and
+                                 s["channels"]["idle"] ==
+                                 s["channels"]["total"]
+                                 for s in sp.values()),
+                  8, "all spans up and idle")
     return ps, gw
 
 
