@@ -87,6 +87,34 @@ static void reply_error(struct json_out *out, const struct json_doc *d,
 	json_obj_end(out);
 }
 
+int ctl_arg_uint(const struct json_doc *d, int req, const char *key,
+		 unsigned min, unsigned max, unsigned *out, char *err,
+		 size_t cap)
+{
+	long long v;
+	int t = json_obj_get(d, req, key);
+	if (t < 0 || json_get_int(d, t, &v) || v < min || v > max) {
+		snprintf(err, cap, "%s: want a number %u..%u", key, min, max);
+		return -EINVAL;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+void ctl_help_put(const struct ctl_cmd *cmds, unsigned n, struct json_out *o)
+{
+	json_key(o, "commands");
+	json_arr_begin(o);
+	for (unsigned i = 0; i < n; i++) {
+		json_obj_begin(o);
+		json_kv_str(o, "cmd", cmds[i].name);
+		json_kv_str(o, "args", cmds[i].args);
+		json_kv_str(o, "help", cmds[i].help);
+		json_obj_end(o);
+	}
+	json_arr_end(o);
+}
+
 void ctl_handle_line(const struct ctl_table *t, const char *line, size_t len,
 		     struct json_out *out)
 {

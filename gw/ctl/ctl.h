@@ -52,6 +52,15 @@ int ctl_new(struct ctl **cp, struct loop *loop, const struct ctl_table *t,
 /* Closes every connection and removes the socket file. NULL is a no-op. */
 void ctl_free(struct ctl *c);
 
+/* Reads a required integer member of request req; on a missing or
+ * out-of-range value writes "KEY: want a number MIN..MAX" to err and
+ * returns -EINVAL. */
+int ctl_arg_uint(const struct json_doc *d, int req, const char *key,
+		 unsigned min, unsigned max, unsigned *out, char *err,
+		 size_t cap);
+/* Writes "commands": [...] for a `help` reply from a command table. */
+void ctl_help_put(const struct ctl_cmd *cmds, unsigned n, struct json_out *o);
+
 /* Runs one request line (no newline) and appends the reply line to out. */
 void ctl_handle_line(const struct ctl_table *t, const char *line, size_t len,
 		     struct json_out *out);

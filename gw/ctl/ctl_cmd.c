@@ -18,26 +18,11 @@
 
 #define GWD_VERSION "0.1.0"
 
-/* Reads a required integer member; fills err when missing or out of range. */
-static int arg_uint(const struct json_doc *d, int req, const char *key,
-		    unsigned min, unsigned max, unsigned *out, char *err,
-		    size_t cap)
-{
-	long long v;
-	int t = json_obj_get(d, req, key);
-	if (t < 0 || json_get_int(d, t, &v) || v < min || v > max) {
-		snprintf(err, cap, "%s: want a number %u..%u", key, min, max);
-		return -EINVAL;
-	}
-	*out = (unsigned)v;
-	return 0;
-}
-
 static struct isdn_span *arg_span(struct gw *gw, const struct json_doc *d,
 				  int req, char *err, size_t cap)
 {
 	unsigned no;
-	if (arg_uint(d, req, "span", 1, CONF_MAX_SPANS, &no, err, cap))
+	if (ctl_arg_uint(d, req, "span", 1, CONF_MAX_SPANS, &no, err, cap))
 		return NULL;
 	struct isdn_span *s = isdn_span_get(gw->isdn, no);
 	if (!s)
@@ -187,7 +172,7 @@ static int do_block(struct gw *gw, const struct json_doc *d, int req,
 {
 	unsigned ts;
 	struct isdn_span *s = arg_span(gw, d, req, err, cap);
-	if (!s || arg_uint(d, req, "chan", 1, TDM_MAX_TIMESLOTS, &ts, err, cap))
+	if (!s || ctl_arg_uint(d, req, "chan", 1, TDM_MAX_TIMESLOTS, &ts, err, cap))
 		return -EINVAL;
 	int rc = isdn_chan_block(s, ts, block);
 	if (rc == -EINVAL)
@@ -228,7 +213,7 @@ static int cmd_restart(void *arg, const struct json_doc *d, int req,
 	if (!s)
 		return -EINVAL;
 	if (json_obj_get(d, req, "chan") >= 0 &&
-	    arg_uint(d, req, "chan", 1, TDM_MAX_TIMESLOTS, &ts, err, cap))
+	    ctl_arg_uint(d, req, "chan", 1, TDM_MAX_TIMESLOTS, &ts, err, cap))
 		return -EINVAL;
 	int rc = isdn_span_restart(s, ts);
 	if (rc == -EINVAL)
@@ -288,16 +273,7 @@ static int cmd_help(void *arg, const struct json_doc *d, int req,
 		    struct json_out *o, char *err, size_t cap)
 {
 	(void)arg, (void)d, (void)req, (void)err, (void)cap;
-	json_key(o, "commands");
-	json_arr_begin(o);
-	for (unsigned i = 0; i < ctl_ncmds; i++) {
-		json_obj_begin(o);
-		json_kv_str(o, "cmd", ctl_cmds[i].name);
-		json_kv_str(o, "args", ctl_cmds[i].args);
-		json_kv_str(o, "help", ctl_cmds[i].help);
-		json_obj_end(o);
-	}
-	json_arr_end(o);
+	ctl_help_put(ctl_cmds, ctl_ncmds, o);
 	return 0;
 }
 

@@ -13,20 +13,6 @@
 #define PSIM_VERSION "0.1.0"
 #define MAX_ORIGINATE 10000
 
-static int arg_uint(const struct json_doc *d, int req, const char *key,
-		    unsigned min, unsigned max, unsigned *out, char *err,
-		    size_t cap)
-{
-	long long v;
-	int t = json_obj_get(d, req, key);
-	if (t < 0 || json_get_int(d, t, &v) || v < min || v > max) {
-		snprintf(err, cap, "%s: want a number %u..%u", key, min, max);
-		return -EINVAL;
-	}
-	*out = (unsigned)v;
-	return 0;
-}
-
 static int opt_uint(const struct json_doc *d, int req, const char *key,
 		    unsigned min, unsigned max, unsigned dflt, unsigned *out,
 		    char *err, size_t cap)
@@ -35,14 +21,14 @@ static int opt_uint(const struct json_doc *d, int req, const char *key,
 		*out = dflt;
 		return 0;
 	}
-	return arg_uint(d, req, key, min, max, out, err, cap);
+	return ctl_arg_uint(d, req, key, min, max, out, err, cap);
 }
 
 static struct psim_span *arg_span(struct psim *p, const struct json_doc *d,
 				  int req, char *err, size_t cap)
 {
 	unsigned no;
-	if (arg_uint(d, req, "span", 1, PSIM_MAX_SPANS, &no, err, cap))
+	if (ctl_arg_uint(d, req, "span", 1, PSIM_MAX_SPANS, &no, err, cap))
 		return NULL;
 	if (!p->span[no])
 		snprintf(err, cap, "no span %u", no);
@@ -109,7 +95,7 @@ static int cmd_call(void *arg, const struct json_doc *d, int req,
 		    struct json_out *o, char *err, size_t cap)
 {
 	unsigned id;
-	if (arg_uint(d, req, "call", 1, ~0u, &id, err, cap))
+	if (ctl_arg_uint(d, req, "call", 1, ~0u, &id, err, cap))
 		return -EINVAL;
 	struct psim_call *c = psim_call_find(arg, id);
 	if (!c) {
@@ -159,7 +145,7 @@ static int originate_req(const struct json_doc *d, int req,
 {
 	char buf[PSIM_DIGITS_MAX + 16];
 	memset(r, 0, sizeof(*r));
-	if (arg_uint(d, req, "span", 1, PSIM_MAX_SPANS, &r->span, err, cap) ||
+	if (ctl_arg_uint(d, req, "span", 1, PSIM_MAX_SPANS, &r->span, err, cap) ||
 	    opt_uint(d, req, "chan", 0, TDM_MAX_TIMESLOTS, 0, &r->chan, err,
 		     cap) ||
 	    opt_uint(d, req, "hangup_ms", 0, 3600000, 0, &r->hangup_ms, err,
@@ -245,7 +231,7 @@ static int cmd_hangup(void *arg, const struct json_doc *d, int req,
 {
 	unsigned id, cause;
 	(void)o;
-	if (arg_uint(d, req, "call", 1, ~0u, &id, err, cap) ||
+	if (ctl_arg_uint(d, req, "call", 1, ~0u, &id, err, cap) ||
 	    opt_uint(d, req, "cause", 1, 127, PRI_CAUSE_NORMAL_CLEARING,
 		     &cause, err, cap))
 		return -EINVAL;
@@ -373,7 +359,7 @@ static int cmd_loss(void *arg, const struct json_doc *d, int req,
 	struct psim_span *s = arg_span(arg, d, req, err, cap);
 	unsigned pct;
 	(void)o;
-	if (!s || arg_uint(d, req, "percent", 0, 100, &pct, err, cap))
+	if (!s || ctl_arg_uint(d, req, "percent", 0, 100, &pct, err, cap))
 		return -EINVAL;
 	return psim_span_loss(s, pct);
 }
@@ -417,7 +403,7 @@ static int cmd_service(void *arg, const struct json_doc *d, int req,
 	unsigned ts;
 	char st[16];
 	(void)o;
-	if (!s || arg_uint(d, req, "chan", 1, TDM_MAX_TIMESLOTS, &ts, err,
+	if (!s || ctl_arg_uint(d, req, "chan", 1, TDM_MAX_TIMESLOTS, &ts, err,
 			   cap))
 		return -EINVAL;
 	json_obj_str(d, req, "state", st, sizeof(st), "");
@@ -482,16 +468,7 @@ static int cmd_help(void *arg, const struct json_doc *d, int req,
 		    struct json_out *o, char *err, size_t cap)
 {
 	(void)arg, (void)d, (void)req, (void)err, (void)cap;
-	json_key(o, "commands");
-	json_arr_begin(o);
-	for (size_t i = 0; i < sizeof(psim_cmds) / sizeof(psim_cmds[0]); i++) {
-		json_obj_begin(o);
-		json_kv_str(o, "cmd", psim_cmds[i].name);
-		json_kv_str(o, "args", psim_cmds[i].args);
-		json_kv_str(o, "help", psim_cmds[i].help);
-		json_obj_end(o);
-	}
-	json_arr_end(o);
+	ctl_help_put(psim_cmds, sizeof(psim_cmds) / sizeof(psim_cmds[0]), o);
 	return 0;
 }
 

@@ -18,55 +18,7 @@
 #include "isdn/isdn_frame.h"
 #include "log.h"
 #include "psim.h"
-
-enum chan_state {
-	CH_IDLE,
-	CH_BUSY,
-	CH_RESTARTING,
-};
-
-struct psim_chan {
-	enum chan_state state;
-	int service;	 /* ours: 0 in, 1 maintenance, 2 out */
-	int far_service; /* as the gateway last told us */
-	struct psim_call *call; /* media on this channel, or NULL */
-	int fd;		 /* sim: our end of the B-channel; -1 */
-	struct tdm_bchan *b; /* dahdi: open while a call has media */
-	struct loop_io io;
-	struct psim_span *span;
-	unsigned ts;
-};
-
-struct psim_span {
-	struct psim *p;
-	struct psim_span_conf conf;
-	struct pri *pri;
-	struct loop_timer pri_timer;
-	unsigned ntimeslots, dchan;
-	uint32_t bmask;
-	enum tdm_law law;
-	bool dchan_up;
-	/* sim */
-	bool attached;
-	int cfd, dfd;
-	struct loop_io cio, dio;
-	unsigned blocksize;
-	uint64_t next_tick_ns, period_ns;
-	struct loop_timer clock;
-	/* dahdi */
-	struct tdm_span *tdm;
-	struct loop_io tio, eio;
-	struct loop_timer reopen;
-	/* faults */
-	bool forced_down;
-	unsigned alarms, loss_pct, slips, slip_pending;
-	uint64_t rng;
-	/* counters */
-	uint64_t rx_frames, tx_frames, dropped_frames;
-	struct psim_chan ch[TDM_MAX_TIMESLOTS + 1];
-};
-
-static void span_rearm(struct psim_span *s);
+#include "psim_span_int.h"
 
 struct pri *psim_span_pri(struct psim_span *s)
 {
@@ -204,7 +156,7 @@ static int io_write(struct pri *pri, void *buf, int len)
 
 /* ---- libpri events ---- */
 
-static void span_event(struct psim_span *s, const char *type)
+void psim_span_event(struct psim_span *s, const char *type)
 {
 	struct json_out *o = psim_event_begin(s->p, type);
 	json_kv_uint(o, "span", s->conf.no);
@@ -240,11 +192,11 @@ static void handle_event(struct psim_span *s, pri_event *e)
 	switch (e->e) {
 	case PRI_EVENT_DCHAN_UP:
 		s->dchan_up = true;
-		span_event(s, "dchan_up");
+		psim_span_event(s, "dchan_up");
 		break;
 	case PRI_EVENT_DCHAN_DOWN:
 		s->dchan_up = false;
-		span_event(s, "dchan_down");
+		psim_span_event(s, "dchan_down");
 		psim_call_drop_span(s->p, s, PRI_CAUSE_NETWORK_OUT_OF_ORDER);
 		break;
 	case PRI_EVENT_RESTART: {
@@ -280,7 +232,7 @@ static void handle_event(struct psim_span *s, pri_event *e)
 	}
 }
 
-static void span_rearm(struct psim_span *s)
+void psim_span_kick(struct psim_span *s)
 {
 	struct timeval *next = pri_schedule_next(s->pri);
 	if (!next) {
@@ -301,10 +253,10 @@ static void pri_timer_fired(struct loop_timer *t)
 	pri_event *e;
 	for (int i = 0; i < 64 && (e = pri_schedule_run(s->pri)); i++)
 		handle_event(s, e);
-	span_rearm(s);
+	psim_span_kick(s);
 }
 
-static void dchan_ready(struct loop_io *io, uint32_t events)
+void psim_span_dchan_ready(struct loop_io *io, uint32_t events)
 {
 	struct psim_span *s = io->arg;
 	(void)events;
@@ -319,103 +271,7 @@ static void dchan_ready(struct loop_io *io, uint32_t events)
 		if (poll(&pf, 1, 0) <= 0 || !(pf.revents & POLLIN))
 			break;
 	}
-	span_rearm(s);
-}
-
-/* ---- B-channel media ---- */
-
-/* A controlled slip repeats one frame: one sample of every channel. */
-static void apply_slip(uint8_t *buf, size_t n)
-{
-	if (n >= 2) {
-		memmove(buf + 1, buf, n - 1);
-	}
-}
-
-/* sim: once per block period, send a block on every channel in a call
- * and take what the gateway sent (the gateway writes one per read). */
-static void clock_tick(struct loop_timer *t)
-{
-	struct psim_span *s = t->arg;
-	uint64_t now = loop_now_ns(s->p->loop);
-	unsigned ticks = 0;
-	while (s->next_tick_ns <= now && ticks < 50) {
-		s->next_tick_ns += s->period_ns;
-		ticks++;
-	}
-	if (s->next_tick_ns <= now) /* far behind (stopped): resync */
-		s->next_tick_ns = now + s->period_ns;
-	bool slip = s->slip_pending > 0;
-	if (slip)
-		s->slip_pending--;
-	uint8_t buf[TDM_MAX_BLOCK];
-	for (unsigned ts = 1; ts <= s->ntimeslots; ts++) {
-		struct psim_chan *c = &s->ch[ts];
-		if (c->fd < 0)
-			continue;
-		ssize_t n;
-		while ((n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
-			if (c->call)
-				psim_call_take(c->call, buf, (size_t)n);
-		if (!c->call)
-			continue;
-		for (unsigned k = 0; k < ticks; k++) {
-			psim_call_fill(c->call, buf, s->blocksize);
-			if (slip && k == 0)
-				apply_slip(buf, s->blocksize);
-			if (send(c->fd, buf, s->blocksize,
-				 MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-				break; /* gateway not reading: its overrun */
-		}
-	}
-	loop_timer_at_ns(s->p->loop, &s->clock, s->next_tick_ns);
-}
-
-/* dahdi: the kernel clocks the channel; one block out per block in. */
-static void bchan_ready(struct loop_io *io, uint32_t events)
-{
-	struct psim_chan *c = io->arg;
-	uint8_t buf[TDM_MAX_BLOCK];
-	(void)events;
-	for (int i = 0; i < 8; i++) {
-		ssize_t n = tdm_bchan_read(c->b, buf, sizeof(buf));
-		if (n <= 0)
-			break;
-		if (!c->call)
-			continue;
-		psim_call_take(c->call, buf, (size_t)n);
-		psim_call_fill(c->call, buf, (size_t)n);
-		tdm_bchan_write(c->b, buf, (size_t)n);
-	}
-}
-
-void psim_span_media(struct psim_span *s, unsigned ts, struct psim_call *call)
-{
-	if (!psim_span_is_bchan(s, ts))
-		return;
-	struct psim_chan *c = &s->ch[ts];
-	c->call = call;
-	if (!s->tdm)
-		return; /* sim: the clock serves every channel with a call */
-	if (call && !c->b) {
-		int rc = tdm_bchan_open(s->tdm, ts, &c->b);
-		if (rc) {
-			log_warn("span %u: B-channel %u: %s", s->conf.no, ts,
-				 strerror(-rc));
-			return;
-		}
-		tdm_bchan_flush(c->b);
-		uint8_t idle[TDM_MAX_BLOCK];
-		tdm_idle_fill(s->law, idle, c->b->blocksize);
-		for (int i = 0; i < TDM_TX_PREFILL_BLOCKS; i++)
-			tdm_bchan_write(c->b, idle, c->b->blocksize);
-		loop_io_add(s->p->loop, &c->io, c->b->fd, EPOLLIN, bchan_ready,
-			    c);
-	} else if (!call && c->b) {
-		loop_io_del(s->p->loop, &c->io);
-		tdm_bchan_close(c->b);
-		c->b = NULL;
-	}
+	psim_span_kick(s);
 }
 
 void psim_span_chan_busy(struct psim_span *s, unsigned ts, bool busy)
@@ -443,165 +299,6 @@ struct psim *psim_span_psim(const struct psim_span *s)
 	return s->p;
 }
 
-/* ---- sim attach ---- */
-
-static void send_status(struct psim_span *s)
-{
-	if (!s->attached)
-		return;
-	struct sim_msg m = {
-		.magic = SIM_PROTO_MAGIC,
-		.version = SIM_PROTO_VERSION,
-		.type = SIM_STATUS,
-		.span = s->conf.no,
-		.layout = s->conf.layout,
-		.alarms = s->alarms,
-		.slips = s->slips,
-	};
-	send(s->cfd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL);
-}
-
-static void detach(struct psim_span *s)
-{
-	if (!s->attached)
-		return;
-	struct loop *l = s->p->loop;
-	psim_call_drop_span(s->p, s, PRI_CAUSE_NETWORK_OUT_OF_ORDER);
-	loop_io_del(l, &s->cio);
-	loop_io_del(l, &s->dio);
-	loop_timer_stop(l, &s->clock);
-	close(s->cfd);
-	close(s->dfd);
-	s->cfd = s->dfd = -1;
-	for (unsigned ts = 1; ts <= s->ntimeslots; ts++)
-		if (s->ch[ts].fd >= 0) {
-			close(s->ch[ts].fd);
-			s->ch[ts].fd = -1;
-		}
-	s->attached = false;
-	span_event(s, "detached");
-}
-
-static void attach_conn_ready(struct loop_io *io, uint32_t events)
-{
-	struct psim_span *s = io->arg;
-	struct sim_msg m;
-	(void)events;
-	ssize_t n = recv(s->cfd, &m, sizeof(m), MSG_DONTWAIT);
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-		detach(s);
-}
-
-static int send_attach_ok(struct psim_span *s, const int *fds, int nfds)
-{
-	struct sim_msg m = {
-		.magic = SIM_PROTO_MAGIC,
-		.version = SIM_PROTO_VERSION,
-		.type = SIM_ATTACH_OK,
-		.span = s->conf.no,
-		.layout = s->conf.layout,
-		.blocksize = s->blocksize,
-		.chanmask = s->bmask,
-		.dchan = s->dchan,
-		.law = s->law,
-	};
-	snprintf(m.text, sizeof(m.text), "%s", conf_switch_name(s->conf.sw));
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * (TDM_MAX_TIMESLOTS + 1))];
-		struct cmsghdr align;
-	} cbuf;
-	memset(&cbuf, 0, sizeof(cbuf));
-	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
-	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf.buf,
-		.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds),
-	};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-	memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
-	if (sendmsg(s->cfd, &mh, MSG_NOSIGNAL) < 0)
-		return -errno;
-	return 0;
-}
-
-static int make_pair(int *ours, int *theirs)
-{
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return -errno;
-	*ours = sv[0];
-	*theirs = sv[1];
-	return 0;
-}
-
-int psim_span_attach(struct psim_span *s, int cfd, unsigned blocksize,
-		     char *why, size_t cap)
-{
-	if (s->conf.driver != PSIM_DRV_SIM) {
-		snprintf(why, cap, "span %u is not a sim span", s->conf.no);
-		return -EINVAL;
-	}
-	if (s->attached) {
-		snprintf(why, cap, "span %u is already attached", s->conf.no);
-		return -EBUSY;
-	}
-	if (blocksize < TDM_MIN_BLOCK || blocksize > TDM_MAX_BLOCK) {
-		snprintf(why, cap, "block size %u out of range", blocksize);
-		return -EINVAL;
-	}
-	int theirs[TDM_MAX_TIMESLOTS + 1], n = 0, rc;
-	int dfd = -1;
-	rc = make_pair(&dfd, &theirs[n]);
-	if (!rc)
-		n++;
-	for (unsigned ts = 1; !rc && ts <= s->ntimeslots; ts++) {
-		if (!psim_span_is_bchan(s, ts))
-			continue;
-		rc = make_pair(&s->ch[ts].fd, &theirs[n]);
-		if (!rc)
-			n++;
-	}
-	s->blocksize = blocksize;
-	s->cfd = cfd;
-	if (!rc)
-		rc = send_attach_ok(s, theirs, n);
-	for (int i = 0; i < n; i++)
-		close(theirs[i]);
-	if (rc) {
-		snprintf(why, cap, "cannot set up channels: %s", strerror(-rc));
-		if (dfd >= 0)
-			close(dfd);
-		for (unsigned ts = 1; ts <= s->ntimeslots; ts++)
-			if (s->ch[ts].fd >= 0) {
-				close(s->ch[ts].fd);
-				s->ch[ts].fd = -1;
-			}
-		s->cfd = -1;
-		return rc;
-	}
-	s->dfd = dfd;
-	s->attached = true;
-	struct loop *l = s->p->loop;
-	loop_io_add(l, &s->dio, s->dfd, EPOLLIN, dchan_ready, s);
-	loop_io_add(l, &s->cio, s->cfd, EPOLLIN, attach_conn_ready, s);
-	s->period_ns = (uint64_t)blocksize * 125000; /* 125 us per sample */
-	s->next_tick_ns = loop_now_ns(l) + s->period_ns;
-	loop_timer_at_ns(l, &s->clock, s->next_tick_ns);
-	send_status(s);
-	struct json_out *o = psim_event_begin(s->p, "attached");
-	json_kv_uint(o, "span", s->conf.no);
-	json_kv_uint(o, "blocksize", blocksize);
-	psim_event_end(s->p);
-	/* start the link now rather than at libpri's next retry */
-	pri_check_event(s->pri);
-	span_rearm(s);
-	return 0;
-}
-
 /* ---- dahdi ---- */
 
 static void dahdi_event_ready(struct loop_io *io, uint32_t events)
@@ -624,7 +321,7 @@ static void dahdi_dchan_ready(struct loop_io *io, uint32_t events)
 {
 	if (events & EPOLLPRI)
 		dahdi_event_ready(io, events);
-	dchan_ready(io, events);
+	psim_span_dchan_ready(io, events);
 }
 
 static void dahdi_open(struct loop_timer *t)
@@ -654,9 +351,9 @@ static void dahdi_open(struct loop_timer *t)
 		loop_io_add(s->p->loop, &s->eio, efd, EPOLLIN,
 			    dahdi_event_ready, s);
 	log_info("span %u: opened %s", s->conf.no, s->tdm->desc);
-	span_event(s, "attached");
+	psim_span_event(s, "attached");
 	pri_check_event(s->pri);
-	span_rearm(s);
+	psim_span_kick(s);
 }
 
 /* ---- faults and maintenance ---- */
@@ -693,7 +390,7 @@ int psim_span_alarm(struct psim_span *s, unsigned alarms)
 	if (!was && (alarms & (TDM_ALARM_RED | TDM_ALARM_BLUE)))
 		send_disc(s);
 	s->alarms = alarms;
-	send_status(s);
+	psim_span_send_status(s);
 	char a[64];
 	struct json_out *o = psim_event_begin(s->p, "fault");
 	json_kv_uint(o, "span", s->conf.no);
@@ -716,7 +413,7 @@ int psim_span_slip(struct psim_span *s, unsigned count)
 		return -EOPNOTSUPP;
 	s->slips += count;
 	s->slip_pending += count;
-	send_status(s);
+	psim_span_send_status(s);
 	return 0;
 }
 
@@ -740,7 +437,7 @@ int psim_span_restart(struct psim_span *s, unsigned ts)
 		rc |= pri_reset(s->pri, (int)t);
 		s->ch[t].state = CH_RESTARTING;
 	}
-	span_rearm(s);
+	psim_span_kick(s);
 	return rc ? -EIO : 0;
 }
 
@@ -754,7 +451,7 @@ int psim_span_service(struct psim_span *s, unsigned ts, int status)
 		return -ENOTCONN;
 	int rc = pri_maintenance_service(s->pri, 0, (int)ts, status);
 	s->ch[ts].service = status;
-	span_rearm(s);
+	psim_span_kick(s);
 	return rc ? -EIO : 0;
 }
 
@@ -840,7 +537,7 @@ int psim_span_new(struct psim *p, const struct psim_span_conf *c)
 		s->ch[ts].ts = ts;
 	}
 	loop_timer_init(&s->pri_timer, pri_timer_fired, s);
-	loop_timer_init(&s->clock, clock_tick, s);
+	loop_timer_init(&s->clock, psim_span_clock_tick, s);
 	loop_timer_init(&s->reopen, dahdi_open, s);
 	s->pri = pri_new_cb(-1, PRI_NETWORK, conf_switch_pri(c->sw, c->layout),
 			    io_read, io_write, s);
@@ -855,7 +552,7 @@ int psim_span_new(struct psim *p, const struct psim_span_conf *c)
 	p->span[c->no] = s;
 	if (c->driver == PSIM_DRV_DAHDI)
 		loop_timer_start(p->loop, &s->reopen, 0);
-	span_rearm(s);
+	psim_span_kick(s);
 	return 0;
 }
 
@@ -864,7 +561,7 @@ void psim_span_free(struct psim_span *s)
 	if (!s)
 		return;
 	struct loop *l = s->p->loop;
-	detach(s);
+	psim_span_detach(s);
 	for (unsigned ts = 1; ts <= s->ntimeslots; ts++)
 		psim_span_media(s, ts, NULL);
 	if (s->tdm) {
@@ -877,10 +574,4 @@ void psim_span_free(struct psim_span *s)
 	/* libpri 1.6 has no destructor for struct pri: it lives until exit */
 	s->p->span[s->conf.no] = NULL;
 	free(s);
-}
-
-/* Re-arms libpri's timer after an API call from outside the span. */
-void psim_span_kick(struct psim_span *s)
-{
-	span_rearm(s);
 }

@@ -1,0 +1,274 @@
+/*
+ * pstnsim's sim spans: a gwd `sim` back end attaches (drivers/sim_proto.h)
+ * and gets socketpair ends for the D-channel and every B-channel; pstnsim
+ * is the clock master and, once per block period, sends a block on every
+ * channel with a call and takes what the gateway sent. DAHDI spans are
+ * clocked by the kernel instead (bchan_ready).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "drivers/sim_proto.h"
+#include "log.h"
+#include "psim.h"
+#include "psim_span_int.h"
+
+/* ---- B-channel media ---- */
+
+/* A controlled slip repeats one frame: one sample of every channel. */
+static void apply_slip(uint8_t *buf, size_t n)
+{
+	if (n >= 2) {
+		memmove(buf + 1, buf, n - 1);
+	}
+}
+
+/* sim: once per block period, send a block on every channel in a call
+ * and take what the gateway sent (the gateway writes one per read). */
+void psim_span_clock_tick(struct loop_timer *t)
+{
+	struct psim_span *s = t->arg;
+	uint64_t now = loop_now_ns(s->p->loop);
+	unsigned ticks = 0;
+	while (s->next_tick_ns <= now && ticks < 50) {
+		s->next_tick_ns += s->period_ns;
+		ticks++;
+	}
+	if (s->next_tick_ns <= now) /* far behind (stopped): resync */
+		s->next_tick_ns = now + s->period_ns;
+	bool slip = s->slip_pending > 0;
+	if (slip)
+		s->slip_pending--;
+	uint8_t buf[TDM_MAX_BLOCK];
+	for (unsigned ts = 1; ts <= s->ntimeslots; ts++) {
+		struct psim_chan *c = &s->ch[ts];
+		if (c->fd < 0)
+			continue;
+		ssize_t n;
+		while ((n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+			if (c->call)
+				psim_call_take(c->call, buf, (size_t)n);
+		if (!c->call)
+			continue;
+		for (unsigned k = 0; k < ticks; k++) {
+			psim_call_fill(c->call, buf, s->blocksize);
+			if (slip && k == 0)
+				apply_slip(buf, s->blocksize);
+			if (send(c->fd, buf, s->blocksize,
+				 MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+				break; /* gateway not reading: its overrun */
+		}
+	}
+	loop_timer_at_ns(s->p->loop, &s->clock, s->next_tick_ns);
+}
+
+/* dahdi: the kernel clocks the channel; one block out per block in. */
+static void bchan_ready(struct loop_io *io, uint32_t events)
+{
+	struct psim_chan *c = io->arg;
+	uint8_t buf[TDM_MAX_BLOCK];
+	(void)events;
+	for (int i = 0; i < 8; i++) {
+		ssize_t n = tdm_bchan_read(c->b, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		if (!c->call)
+			continue;
+		psim_call_take(c->call, buf, (size_t)n);
+		psim_call_fill(c->call, buf, (size_t)n);
+		tdm_bchan_write(c->b, buf, (size_t)n);
+	}
+}
+
+void psim_span_media(struct psim_span *s, unsigned ts, struct psim_call *call)
+{
+	if (!psim_span_is_bchan(s, ts))
+		return;
+	struct psim_chan *c = &s->ch[ts];
+	c->call = call;
+	if (!s->tdm)
+		return; /* sim: the clock serves every channel with a call */
+	if (call && !c->b) {
+		int rc = tdm_bchan_open(s->tdm, ts, &c->b);
+		if (rc) {
+			log_warn("span %u: B-channel %u: %s", s->conf.no, ts,
+				 strerror(-rc));
+			return;
+		}
+		tdm_bchan_flush(c->b);
+		uint8_t idle[TDM_MAX_BLOCK];
+		tdm_idle_fill(s->law, idle, c->b->blocksize);
+		for (int i = 0; i < TDM_TX_PREFILL_BLOCKS; i++)
+			tdm_bchan_write(c->b, idle, c->b->blocksize);
+		loop_io_add(s->p->loop, &c->io, c->b->fd, EPOLLIN, bchan_ready,
+			    c);
+	} else if (!call && c->b) {
+		loop_io_del(s->p->loop, &c->io);
+		tdm_bchan_close(c->b);
+		c->b = NULL;
+	}
+}
+
+/* ---- sim attach ---- */
+
+void psim_span_send_status(struct psim_span *s)
+{
+	if (!s->attached)
+		return;
+	struct sim_msg m = {
+		.magic = SIM_PROTO_MAGIC,
+		.version = SIM_PROTO_VERSION,
+		.type = SIM_STATUS,
+		.span = s->conf.no,
+		.layout = s->conf.layout,
+		.alarms = s->alarms,
+		.slips = s->slips,
+	};
+	send(s->cfd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+void psim_span_detach(struct psim_span *s)
+{
+	if (!s->attached)
+		return;
+	struct loop *l = s->p->loop;
+	psim_call_drop_span(s->p, s, PRI_CAUSE_NETWORK_OUT_OF_ORDER);
+	loop_io_del(l, &s->cio);
+	loop_io_del(l, &s->dio);
+	loop_timer_stop(l, &s->clock);
+	close(s->cfd);
+	close(s->dfd);
+	s->cfd = s->dfd = -1;
+	for (unsigned ts = 1; ts <= s->ntimeslots; ts++)
+		if (s->ch[ts].fd >= 0) {
+			close(s->ch[ts].fd);
+			s->ch[ts].fd = -1;
+		}
+	s->attached = false;
+	psim_span_event(s, "detached");
+}
+
+static void attach_conn_ready(struct loop_io *io, uint32_t events)
+{
+	struct psim_span *s = io->arg;
+	struct sim_msg m;
+	(void)events;
+	ssize_t n = recv(s->cfd, &m, sizeof(m), MSG_DONTWAIT);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+		psim_span_detach(s);
+}
+
+static int send_attach_ok(struct psim_span *s, const int *fds, int nfds)
+{
+	struct sim_msg m = {
+		.magic = SIM_PROTO_MAGIC,
+		.version = SIM_PROTO_VERSION,
+		.type = SIM_ATTACH_OK,
+		.span = s->conf.no,
+		.layout = s->conf.layout,
+		.blocksize = s->blocksize,
+		.chanmask = s->bmask,
+		.dchan = s->dchan,
+		.law = s->law,
+	};
+	snprintf(m.text, sizeof(m.text), "%s", conf_switch_name(s->conf.sw));
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * (TDM_MAX_TIMESLOTS + 1))];
+		struct cmsghdr align;
+	} cbuf;
+	memset(&cbuf, 0, sizeof(cbuf));
+	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf.buf,
+		.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+	if (sendmsg(s->cfd, &mh, MSG_NOSIGNAL) < 0)
+		return -errno;
+	return 0;
+}
+
+static int make_pair(int *ours, int *theirs)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	*ours = sv[0];
+	*theirs = sv[1];
+	return 0;
+}
+
+int psim_span_attach(struct psim_span *s, int cfd, unsigned blocksize,
+		     char *why, size_t cap)
+{
+	if (s->conf.driver != PSIM_DRV_SIM) {
+		snprintf(why, cap, "span %u is not a sim span", s->conf.no);
+		return -EINVAL;
+	}
+	if (s->attached) {
+		snprintf(why, cap, "span %u is already attached", s->conf.no);
+		return -EBUSY;
+	}
+	if (blocksize < TDM_MIN_BLOCK || blocksize > TDM_MAX_BLOCK) {
+		snprintf(why, cap, "block size %u out of range", blocksize);
+		return -EINVAL;
+	}
+	int theirs[TDM_MAX_TIMESLOTS + 1], n = 0, rc;
+	int dfd = -1;
+	rc = make_pair(&dfd, &theirs[n]);
+	if (!rc)
+		n++;
+	for (unsigned ts = 1; !rc && ts <= s->ntimeslots; ts++) {
+		if (!psim_span_is_bchan(s, ts))
+			continue;
+		rc = make_pair(&s->ch[ts].fd, &theirs[n]);
+		if (!rc)
+			n++;
+	}
+	s->blocksize = blocksize;
+	s->cfd = cfd;
+	if (!rc)
+		rc = send_attach_ok(s, theirs, n);
+	for (int i = 0; i < n; i++)
+		close(theirs[i]);
+	if (rc) {
+		snprintf(why, cap, "cannot set up channels: %s", strerror(-rc));
+		if (dfd >= 0)
+			close(dfd);
+		for (unsigned ts = 1; ts <= s->ntimeslots; ts++)
+			if (s->ch[ts].fd >= 0) {
+				close(s->ch[ts].fd);
+				s->ch[ts].fd = -1;
+			}
+		s->cfd = -1;
+		return rc;
+	}
+	s->dfd = dfd;
+	s->attached = true;
+	struct loop *l = s->p->loop;
+	loop_io_add(l, &s->dio, s->dfd, EPOLLIN, psim_span_dchan_ready, s);
+	loop_io_add(l, &s->cio, s->cfd, EPOLLIN, attach_conn_ready, s);
+	s->period_ns = (uint64_t)blocksize * 125000; /* 125 us per sample */
+	s->next_tick_ns = loop_now_ns(l) + s->period_ns;
+	loop_timer_at_ns(l, &s->clock, s->next_tick_ns);
+	psim_span_send_status(s);
+	struct json_out *o = psim_event_begin(s->p, "attached");
+	json_kv_uint(o, "span", s->conf.no);
+	json_kv_uint(o, "blocksize", blocksize);
+	psim_event_end(s->p);
+	/* start the link now rather than at libpri's next retry */
+	pri_check_event(s->pri);
+	psim_span_kick(s);
+	return 0;
+}
+
