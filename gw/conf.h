@@ -19,7 +19,7 @@
 #define CONF_MAX_LISTEN 8
 #define CONF_NAME_MAX 32
 #define CONF_PATH_MAX 108 /* sun_path */
-#define CONF_SEC_KEYS 16  /* most keys a section has */
+#define CONF_SEC_KEYS 32  /* most keys a section has */
 
 enum conf_switch {
 	CONF_SW_EUROISDN,
@@ -90,6 +90,20 @@ struct conf_tg {
 	unsigned spans[CONF_MAX_SPANS];
 	unsigned nspans;
 	unsigned hunt; /* enum conf_hunt */
+	/* routing until LCR: E.164 prefixes ("49,4930"; "*" = any) sent to
+	 * this group; calls from it go to sip_dest */
+	char prefixes[256];
+	char sip_dest[128]; /* SIP URI with numeric host */
+	/* numbering (number.h) */
+	char country_code[5], area_code[8], national_prefix[5], intl_prefix[5];
+	unsigned called_format, calling_format; /* enum number_format */
+	/* cause map overrides (cause.h syntax "17:486,34:503") */
+	char causes_q850[256], causes_sip[256];
+	unsigned max_calls;	 /* 0: no limit beyond the channels */
+	unsigned max_cps;	 /* new calls per second; 0: no limit */
+	unsigned max_duration_s; /* 0: none */
+	unsigned retry_after_s;	 /* Retry-After on 503 when full */
+	unsigned t301_s;	 /* alerting: answer timeout */
 	uint64_t set_mask;
 	unsigned line;
 	unsigned key_line[CONF_SEC_KEYS];
@@ -107,6 +121,12 @@ struct conf_sip {
 	char user_agent[64];
 	char tls_cert[CONF_PATH_MAX];
 	char tls_key[CONF_PATH_MAX];
+	char tls_ca[CONF_PATH_MAX];
+	bool prack;		    /* RFC 3262 */
+	unsigned session_expires_s; /* RFC 4028; 0: off */
+	unsigned min_se_s;
+	unsigned t1_ms;
+	unsigned rtp_port_min, rtp_port_max;
 	uint64_t set_mask;
 	unsigned key_line[CONF_SEC_KEYS];
 };

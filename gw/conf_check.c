@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "call/cause.h"
 #include "conf_check.h"
 #include "conf_keys.h"
+#include "sip/sip_tp.h"
+#include "sip/sip_uri.h"
 
 /* Key indexes in the span table, for set_mask and key_line. */
 static unsigned span_key(const char *name)
@@ -177,6 +180,84 @@ static int check_span(const struct conf *c, struct conf_span *s, char *err,
 	return check_span_unique(c, s, err, cap);
 }
 
+static int tg_line(const struct conf_tg *tg, const char *key)
+{
+	int k = conf_key_find(&conf_sec_tg, key);
+	return k >= 0 && tg->key_line[k] ? (int)tg->key_line[k]
+					  : (int)tg->line;
+}
+
+static bool all_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/* Prefix list "49, 4930" or "*": digits only, each at most 15 long. */
+static int check_prefixes(const struct conf *c, const struct conf_tg *tg,
+			  char *err, size_t cap)
+{
+	const char *p = tg->prefixes;
+	while (*p) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		size_t n = strcspn(p, ", ");
+		if (!n)
+			break;
+		if (!(n == 1 && *p == '*') && (n > 15 || !all_digits(p, n)))
+			return fail_at(c, (unsigned)tg_line(tg, "prefixes"),
+				       err, cap, "trunk group %s: bad prefix "
+				       "'%.*s': digits of an E.164 number, "
+				       "or *", tg->name, (int)n, p);
+		p += n;
+	}
+	return 0;
+}
+
+static int check_tg_values(const struct conf *c, const struct conf_tg *tg,
+			   char *err, size_t cap)
+{
+	int rc = check_prefixes(c, tg, err, cap);
+	if (rc)
+		return rc;
+	static const char *const digit_keys[] = {
+		"country_code", "area_code", "national_prefix", "intl_prefix",
+	};
+	const char *vals[] = {tg->country_code, tg->area_code,
+			      tg->national_prefix, tg->intl_prefix};
+	for (unsigned i = 0; i < 4; i++)
+		if (!all_digits(vals[i], strlen(vals[i])))
+			return fail_at(c, (unsigned)tg_line(tg, digit_keys[i]),
+				       err, cap, "trunk group %s: %s '%s' "
+				       "must be digits", tg->name,
+				       digit_keys[i], vals[i]);
+	char msg[160];
+	struct cause_map map;
+	cause_map_init(&map);
+	if (cause_map_parse_q850(&map, tg->causes_q850, msg, sizeof(msg)))
+		return fail_at(c, (unsigned)tg_line(tg, "causes_q850"), err,
+			       cap, "trunk group %s: causes_q850: %s",
+			       tg->name, msg);
+	if (cause_map_parse_sip(&map, tg->causes_sip, msg, sizeof(msg)))
+		return fail_at(c, (unsigned)tg_line(tg, "causes_sip"), err,
+			       cap, "trunk group %s: causes_sip: %s",
+			       tg->name, msg);
+	if (tg->sip_dest[0]) {
+		struct sip_uri u;
+		struct sip_peer peer;
+		if (sip_uri_parse(&u, pl_from(tg->sip_dest)) ||
+		    (u.scheme != SIP_SCHEME_SIP && u.scheme != SIP_SCHEME_SIPS) ||
+		    sip_tp_uri_peer(&u, &peer))
+			return fail_at(c, (unsigned)tg_line(tg, "sip_dest"),
+				       err, cap, "trunk group %s: sip_dest "
+				       "'%s' is not a sip: or sips: URI with a "
+				       "numeric host", tg->name, tg->sip_dest);
+	}
+	return 0;
+}
+
 static int check_tgs(const struct conf *c, char *err, size_t cap)
 {
 	const struct conf_tg *owner[CONF_MAX_SPANS + 1] = {0};
@@ -200,6 +281,9 @@ static int check_tgs(const struct conf *c, char *err, size_t cap)
 					       tg->name, no, owner[no]->name);
 			owner[no] = tg;
 		}
+		int rc = check_tg_values(c, tg, err, cap);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -226,6 +310,12 @@ static int check_sip(const struct conf *c, char *err, size_t cap)
 					       l->host, l->port);
 		}
 	}
+	if (sip->rtp_port_min >= sip->rtp_port_max)
+		return fail_at(c, sip->key_line[conf_key_find(&conf_sec_sip,
+							      "rtp_port_max")],
+			       err, cap, "sip: rtp_port_max %u must be above "
+			       "rtp_port_min %u", sip->rtp_port_max,
+			       sip->rtp_port_min);
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 
 #include "conf_keys.h"
 #include "ini.h"
+#include "call/number.h"
 #include "log.h"
 
 #define OFF(type, field) offsetof(struct type, field)
@@ -101,11 +102,52 @@ static const struct conf_key span_keys[] = {
 	 "write D-channel frames to this pcap file (LAPD)"},
 };
 
+static const struct conf_enum numfmts[] = {
+	{"international", NUMBER_FMT_INTERNATIONAL},
+	{"national", NUMBER_FMT_NATIONAL},
+	{"unknown", NUMBER_FMT_UNKNOWN},
+	{"subscriber", NUMBER_FMT_SUBSCRIBER},
+	{NULL, 0},
+};
+
 static const struct conf_key tg_keys[] = {
 	{"spans", CK_SPANLIST, 0, 0, 1, CONF_MAX_SPANS, NULL, NULL,
 	 "spans in the group, e.g. 1,2,5-8 (required)"},
 	{"hunt", CK_ENUM, OFF(conf_tg, hunt), 0, 0, 0, hunts, "ascending",
 	 "B-channel hunting: ascending, descending or roundrobin"},
+	{"prefixes", STR(conf_tg, prefixes), 0, 0, NULL, "",
+	 "E.164 prefixes routed to this group (longest match wins; * = "
+	 "any), e.g. 49,4930"},
+	{"sip_dest", STR(conf_tg, sip_dest), 0, 0, NULL, "",
+	 "where calls from this group go: SIP URI with a numeric host, "
+	 "e.g. sip:127.0.0.1:5070;transport=tcp"},
+	{"country_code", STR(conf_tg, country_code), 0, 0, NULL, "49",
+	 "own country code"},
+	{"area_code", STR(conf_tg, area_code), 0, 0, NULL, "",
+	 "own area code (without national prefix)"},
+	{"national_prefix", STR(conf_tg, national_prefix), 0, 0, NULL, "0",
+	 "national dialling prefix"},
+	{"intl_prefix", STR(conf_tg, intl_prefix), 0, 0, NULL, "00",
+	 "international dialling prefix"},
+	{"called_format", CK_ENUM, OFF(conf_tg, called_format), 0, 0, 0,
+	 numfmts, "national", "called number TON sent: international, "
+	 "national, unknown or subscriber"},
+	{"calling_format", CK_ENUM, OFF(conf_tg, calling_format), 0, 0, 0,
+	 numfmts, "national", "calling number TON sent"},
+	{"causes_q850", STR(conf_tg, causes_q850), 0, 0, NULL, "",
+	 "Q.850 cause -> SIP status overrides, e.g. 17:486,34:503"},
+	{"causes_sip", STR(conf_tg, causes_sip), 0, 0, NULL, "",
+	 "SIP status -> Q.850 cause overrides, e.g. 404:1,486:17"},
+	{"max_calls", CK_UINT, OFF(conf_tg, max_calls), 0, 0, 100000, NULL,
+	 "0", "concurrent calls; 0 = as many as channels"},
+	{"max_cps", CK_UINT, OFF(conf_tg, max_cps), 0, 0, 100000, NULL, "0",
+	 "new calls per second; 0 = no limit"},
+	{"max_duration_s", CK_UINT, OFF(conf_tg, max_duration_s), 0, 0,
+	 604800, NULL, "0", "longest call; 0 = no limit"},
+	{"retry_after_s", CK_UINT, OFF(conf_tg, retry_after_s), 0, 0, 3600,
+	 NULL, "5", "Retry-After sent with 503 when the group is full"},
+	{"t301_s", CK_UINT, OFF(conf_tg, t301_s), 0, 10, 3600, NULL, "180",
+	 "Q.931 T301: alerting without answer"},
 };
 
 static const struct conf_key sip_keys[] = {
@@ -117,6 +159,20 @@ static const struct conf_key sip_keys[] = {
 	 "PEM certificate for tls listeners"},
 	{"tls_key", STR(conf_sip, tls_key), 0, 0, NULL, "",
 	 "PEM private key for tls listeners"},
+	{"tls_ca", STR(conf_sip, tls_ca), 0, 0, NULL, "",
+	 "CA file to verify TLS servers we connect to; empty = no check"},
+	{"prack", CK_BOOL, OFF(conf_sip, prack), 0, 0, 0, NULL, "yes",
+	 "reliable provisional responses (RFC 3262)"},
+	{"session_expires_s", CK_UINT, OFF(conf_sip, session_expires_s), 0,
+	 0, 86400, NULL, "1800", "session timer (RFC 4028); 0 = off"},
+	{"min_se_s", CK_UINT, OFF(conf_sip, min_se_s), 0, 90, 86400, NULL,
+	 "90", "smallest session interval accepted (Min-SE)"},
+	{"t1_ms", CK_UINT, OFF(conf_sip, t1_ms), 0, 50, 10000, NULL, "500",
+	 "RFC 3261 T1 (round-trip estimate)"},
+	{"rtp_port_min", CK_UINT, OFF(conf_sip, rtp_port_min), 0, 1024,
+	 65534, NULL, "20000", "lowest RTP port"},
+	{"rtp_port_max", CK_UINT, OFF(conf_sip, rtp_port_max), 0, 1025,
+	 65535, NULL, "29999", "highest RTP port"},
 };
 
 #define NKEYS(a) (unsigned)(sizeof(a) / sizeof((a)[0]))

@@ -118,6 +118,8 @@ int gw_init(struct gw *gw, struct conf *conf, const char *conf_path,
 	if ((rc = ctl_new(&gw->ctl, gw->loop, &t, conf->general.control_socket,
 			  err, cap)))
 		return rc;
+	if ((rc = gw_sip_init(gw, err, cap)))
+		return rc;
 	for (unsigned no = 1; no <= CONF_MAX_SPANS; no++) {
 		if (conf->span[no] &&
 		    (rc = isdn_span_add(gw->isdn, conf->span[no],
@@ -192,6 +194,8 @@ int gw_reload(struct gw *gw, char *notes, size_t notes_cap, char *err,
 	conf_free(gw->conf);
 	gw->conf = c;
 	gw->reloads++;
+	if ((rc = call_table_reload(gw)))
+		log_err("reload: trunk groups: %s", strerror(-rc));
 	log_notice("configuration reloaded: %s", notes);
 	return 0;
 }
@@ -215,7 +219,8 @@ void gw_shutdown(struct gw *gw)
 	if (gw->shutting_down)
 		return;
 	gw->shutting_down = true;
-	unsigned n = isdn_hangup_all(gw->isdn, PRI_CAUSE_NORMAL_CLEARING);
+	unsigned n = call_hangup_all(gw, PRI_CAUSE_NORMAL_CLEARING);
+	n += isdn_hangup_all(gw->isdn, PRI_CAUSE_NORMAL_CLEARING);
 	if (n)
 		log_notice("shutdown: clearing %u calls", n);
 	sig.shutdown_deadline_ms = loop_now_ms(gw->loop) + GW_SHUTDOWN_GRACE_MS;
@@ -228,6 +233,7 @@ void gw_fini(struct gw *gw)
 	/* order: nothing may use a B-channel after its span is closed */
 	ctl_free(gw->ctl);
 	gw->ctl = NULL;
+	gw_sip_fini(gw);
 	media_free(gw->media);
 	gw->media = NULL;
 	call_table_free(gw);

@@ -30,6 +30,11 @@ int gw_reload(struct gw *gw, char *notes, size_t notes_cap, char *err,
 /* Begins a clean shutdown: clears calls, then stops the loop. */
 void gw_shutdown(struct gw *gw);
 
+/* daemon_sip.c: starts the SIP transports, transactions and UA core for
+ * gw->conf. Returns 0 or -errno with a message in err. */
+int gw_sip_init(struct gw *gw, char *err, size_t cap);
+void gw_sip_fini(struct gw *gw);
+
 /* Frees everything gw_init() made. */
 void gw_fini(struct gw *gw);
 

@@ -15,6 +15,9 @@ struct isdn;
 struct media;
 struct ctl;
 struct call_table;
+struct sip_tp;
+struct sip_txn;
+struct sip_ua;
 
 struct gw {
 	struct loop *loop;
@@ -23,6 +26,9 @@ struct gw {
 	struct media *media;
 	struct ctl *ctl;
 	struct call_table *calls;
+	struct sip_tp *sip_tp;	 /* SIP transports */
+	struct sip_txn *sip_txn; /* SIP transactions */
+	struct sip_ua *sip_ua;	 /* SIP UA core and sessions */
 	char conf_path[256];
 	bool shutting_down;
 	uint64_t started_ms;

@@ -1,38 +1,45 @@
 /*
- * Incoming ISDN calls before SIP routing exists: test lines and rejection.
- * A test-line call owns its B-channel while its media runs; it is freed
- * when both the ISDN call is released and the media worker has let go of
- * the channel, in whichever order those happen.
+ * The call table: creating and freeing calls, dispatching ISDN and media
+ * events to them, the local test lines (loopback, milliwatt), and the
+ * control socket's views of calls.
  */
 #include <errno.h>
 #include <libpri.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "call.h"
-#include "conf.h"
+#include "call_int.h"
+#include "ctl/json.h"
 #include "log.h"
-
-/* One locally answered call. Owned by the call table. */
-struct call {
-	struct call *next;
-	struct gw *gw;
-	struct isdn_call *ic; /* NULL once released */
-	struct tdm_bchan *bchan;
-	struct media_chan *mc; /* NULL once stopped */
-	unsigned id;
-	enum media_mode mode;
-};
-
-struct call_table {
-	struct call *head;
-	unsigned n;
-};
 
 int call_table_new(struct gw *gw)
 {
 	gw->calls = calloc(1, sizeof(*gw->calls));
-	return gw->calls ? 0 : -ENOMEM;
+	if (!gw->calls)
+		return -ENOMEM;
+	cause_map_init(&gw->calls->default_causes);
+	int rc = call_tg_sync(gw);
+	if (rc)
+		call_table_free(gw);
+	return rc;
+}
+
+int call_table_reload(struct gw *gw)
+{
+	return call_tg_sync(gw);
+}
+
+static void call_destroy(struct call *c)
+{
+	struct loop *l = c->gw->loop;
+	loop_timer_stop(l, &c->t301);
+	loop_timer_stop(l, &c->maxdur);
+	loop_defer_cancel(l, &c->free_defer);
+	call_rtp_close(c);
+	media_chan_free(c->mc);
+	tdm_bchan_close(c->bchan);
+	free(c);
 }
 
 void call_table_free(struct gw *gw)
@@ -43,9 +50,12 @@ void call_table_free(struct gw *gw)
 	while (t->head) {
 		struct call *c = t->head;
 		t->head = c->next;
-		media_chan_free(c->mc);
-		tdm_bchan_close(c->bchan);
-		free(c);
+		call_destroy(c);
+	}
+	while (t->tgs) {
+		struct call_tg *tg = t->tgs;
+		t->tgs = tg->next;
+		free(tg);
 	}
 	free(t);
 	gw->calls = NULL;
@@ -56,10 +66,29 @@ unsigned call_count(const struct gw *gw)
 	return gw->calls ? gw->calls->n : 0;
 }
 
-static void call_maybe_free(struct call *c)
+struct call *call_new(struct gw *gw, enum call_dir dir)
 {
-	if (c->ic || c->mc)
-		return;
+	struct call_table *t = gw->calls;
+	struct call *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->gw = gw;
+	c->dir = dir;
+	c->state = CALL_ST_ROUTING;
+	c->rtp_fd = -1;
+	c->id = ++t->next_id ? t->next_id : ++t->next_id;
+	c->t_start_ms = loop_now_ms(gw->loop);
+	loop_timer_init(&c->t301, NULL, c);
+	loop_timer_init(&c->maxdur, NULL, c);
+	c->next = t->head;
+	t->head = c;
+	t->n++;
+	return c;
+}
+
+static void free_deferred(struct loop_defer *d)
+{
+	struct call *c = d->arg;
 	struct call_table *t = c->gw->calls;
 	for (struct call **pp = &t->head; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
@@ -68,9 +97,45 @@ static void call_maybe_free(struct call *c)
 		}
 	}
 	t->n--;
-	tdm_bchan_close(c->bchan);
-	free(c);
+	if (c->counted && c->tg)
+		c->tg->active--;
+	log_info("call %u: gone (cause %d, sip %u, released by %s)", c->id,
+		 c->cause, c->sip_code,
+		 c->released_by[0] ? c->released_by : "?");
+	call_destroy(c);
 }
+
+void call_maybe_free(struct call *c)
+{
+	if (c->ic || c->ss || c->mc)
+		return;
+	loop_defer(c->gw->loop, &c->free_defer, free_deferred, c);
+}
+
+const char *call_state_name(enum call_state st)
+{
+	switch (st) {
+	case CALL_ST_ROUTING:
+		return "routing";
+	case CALL_ST_OUT_SENT:
+		return "setup-sent";
+	case CALL_ST_PROCEEDING:
+		return "proceeding";
+	case CALL_ST_ALERTING:
+		return "alerting";
+	case CALL_ST_EARLY:
+		return "early-media";
+	case CALL_ST_ANSWERED:
+		return "answered";
+	case CALL_ST_ACTIVE:
+		return "active";
+	case CALL_ST_CLEARING:
+		return "clearing";
+	}
+	return "?";
+}
+
+/* ---- test lines ---- */
 
 static int testline_mode(const struct conf *conf, const char *called,
 			 enum media_mode *mode)
@@ -92,58 +157,56 @@ static int testline_mode(const struct conf *conf, const char *called,
 static int testline_answer(struct gw *gw, struct isdn_call *ic,
 			   enum media_mode mode)
 {
-	struct isdn_span *span = isdn_call_span(ic);
-	struct call *c = calloc(1, sizeof(*c));
+	struct call *c = call_new(gw, CALL_PSTN_TO_SIP);
 	if (!c)
-		goto fail;
-	c->gw = gw;
+		return PRI_CAUSE_SWITCH_CONGESTION;
 	c->ic = ic;
-	c->id = isdn_call_id(ic);
-	c->mode = mode;
-	int rc = isdn_call_bchan_open(ic, &c->bchan);
-	if (rc) {
-		log_warn("call %u: cannot open B-channel %u/%u: %s", c->id,
-			 isdn_span_no(span), isdn_call_ts(ic), strerror(-rc));
-		goto fail;
-	}
-	struct media_chan_conf mcc = {
-		.bchan = c->bchan, .law = c->bchan->span->law, .mode = mode,
-		.call_id = c->id,
-	};
-	if (media_chan_start(gw->media, &mcc, &c->mc))
-		goto fail;
 	isdn_call_set_user(ic, c);
-	c->next = gw->calls->head;
-	gw->calls->head = c;
-	gw->calls->n++;
+	if (call_media_start(c, mode)) {
+		c->ic = NULL;
+		isdn_call_set_user(ic, NULL);
+		call_maybe_free(c);
+		return PRI_CAUSE_SWITCH_CONGESTION;
+	}
 	isdn_call_answer(ic);
-	log_info("call %u span %u/%u: test line (%s) answered", c->id,
-		 isdn_span_no(span), isdn_call_ts(ic),
+	c->state = CALL_ST_ACTIVE;
+	snprintf(c->called_in, sizeof(c->called_in), "%s",
 		 mode == MEDIA_MODE_LOOPBACK ? "loopback" : "milliwatt");
+	log_info("call %u span %u/%u: test line (%s) answered", c->id,
+		 isdn_span_no(isdn_call_span(ic)), isdn_call_ts(ic),
+		 c->called_in);
 	return 0;
-fail:
-	if (c)
-		tdm_bchan_close(c->bchan);
-	free(c);
-	return PRI_CAUSE_SWITCH_CONGESTION;
 }
 
 static void on_setup(struct gw *gw, struct isdn_call *ic,
 		     const struct isdn_setup *st)
 {
 	enum media_mode mode;
-	int cause = PRI_CAUSE_NO_ROUTE_DESTINATION;
+	int cause = 0;
 	if (gw->shutting_down)
 		cause = PRI_CAUSE_NORMAL_TEMPORARY_FAILURE;
 	else if (testline_mode(gw->conf, st->called, &mode) == 0)
 		cause = testline_answer(gw, ic, mode);
+	else {
+		call_pstn_on_setup(gw, ic, st);
+		return;
+	}
 	if (!cause)
 		return;
-	log_info("call %u span %u/%u: '%s' -> '%s' rejected with cause %d",
-		 isdn_call_id(ic), isdn_span_no(isdn_call_span(ic)),
-		 isdn_call_ts(ic), st->calling, st->called, cause);
+	log_info("call span %u/%u: '%s' -> '%s' rejected with cause %d",
+		 isdn_span_no(isdn_call_span(ic)), isdn_call_ts(ic),
+		 st->calling, st->called, cause);
 	isdn_call_hangup(ic, cause);
 }
+
+static const enum call_event isdn_events[] = {
+	[ISDN_CALL_PROCEEDING] = CALL_EV_ISDN_PROCEEDING,
+	[ISDN_CALL_ALERTING] = CALL_EV_ISDN_ALERTING,
+	[ISDN_CALL_PROGRESS] = CALL_EV_ISDN_PROGRESS,
+	[ISDN_CALL_CONNECT] = CALL_EV_ISDN_CONNECT,
+	[ISDN_CALL_DISCONNECT] = CALL_EV_ISDN_DISCONNECT,
+	[ISDN_CALL_RELEASED] = CALL_EV_ISDN_RELEASED,
+};
 
 void call_on_isdn(void *arg, struct isdn_call *ic, const struct isdn_call_ev *ev)
 {
@@ -152,28 +215,30 @@ void call_on_isdn(void *arg, struct isdn_call *ic, const struct isdn_call_ev *ev
 	switch (ev->type) {
 	case ISDN_CALL_SETUP:
 		on_setup(gw, ic, ev->setup);
-		break;
-	case ISDN_CALL_DISCONNECT:
-		/* Q.931 §5.3.4: answer a DISCONNECT by releasing */
-		isdn_call_hangup(ic, PRI_CAUSE_NORMAL_CLEARING);
-		break;
-	case ISDN_CALL_RELEASED:
-		if (!c)
-			break;
-		log_info("call %u: released, cause %d", c->id, ev->cause);
-		c->ic = NULL;
-		if (c->mc)
-			media_chan_stop(gw->media, c->mc);
-		call_maybe_free(c);
-		break;
+		return;
 	case ISDN_CALL_INFO:
 	case ISDN_CALL_SETUP_ACK:
+		return;
 	case ISDN_CALL_PROCEEDING:
 	case ISDN_CALL_ALERTING:
 	case ISDN_CALL_PROGRESS:
 	case ISDN_CALL_CONNECT:
+	case ISDN_CALL_DISCONNECT:
+	case ISDN_CALL_RELEASED:
 		break;
 	}
+	if (!c) {
+		/* Q.931 §5.3.4: answer a DISCONNECT by releasing */
+		if (ev->type == ISDN_CALL_DISCONNECT)
+			isdn_call_hangup(ic, PRI_CAUSE_NORMAL_CLEARING);
+		return;
+	}
+	struct call_ev e = {
+		.type = isdn_events[ev->type],
+		.cause = ev->cause,
+		.progress = ev->progress,
+	};
+	call_fsm(c, &e);
 }
 
 void call_on_media_stopped(void *arg, struct media_chan *mc)
@@ -183,9 +248,97 @@ void call_on_media_stopped(void *arg, struct media_chan *mc)
 		if (c->mc == mc) {
 			media_chan_free(mc);
 			c->mc = NULL;
+			tdm_bchan_close(c->bchan);
+			c->bchan = NULL;
 			call_maybe_free(c);
 			return;
 		}
 	}
 	media_chan_free(mc);
+}
+
+unsigned call_hangup_all(struct gw *gw, int cause)
+{
+	unsigned n = 0;
+	for (struct call *c = gw->calls->head; c; c = c->next) {
+		if (c->state == CALL_ST_CLEARING && !c->ic && !c->ss)
+			continue;
+		call_abort(c, cause);
+		n++;
+	}
+	return n;
+}
+
+/* ---- control socket views ---- */
+
+void call_list_json(const struct gw *gw, struct json_out *o)
+{
+	uint64_t now = loop_now_ms(gw->loop);
+	json_arr_begin(o);
+	for (const struct call *c = gw->calls->head; c; c = c->next) {
+		json_obj_begin(o);
+		json_kv_uint(o, "id", c->id);
+		json_kv_str(o, "dir", c->dir == CALL_SIP_TO_PSTN
+					      ? "sip-to-pstn"
+					      : "pstn-to-sip");
+		json_kv_str(o, "state", call_state_name(c->state));
+		json_kv_str(o, "trunkgroup", c->tg ? c->tg->conf.name : NULL);
+		json_kv_str(o, "called", c->called_in);
+		json_kv_str(o, "calling", c->calling_in);
+		if (c->ic) {
+			json_kv_uint(o, "span",
+				     isdn_span_no(isdn_call_span(c->ic)));
+			json_kv_uint(o, "channel", isdn_call_ts(c->ic));
+		}
+		json_kv_str(o, "call_id",
+			    c->ss ? sip_sess_call_id(c->ss) : NULL);
+		json_kv_uint(o, "age_ms", now - c->t_start_ms);
+		if (c->t_answer_ms)
+			json_kv_uint(o, "connected_ms", now - c->t_answer_ms);
+		json_obj_end(o);
+	}
+	json_arr_end(o);
+}
+
+int call_causes_json(const struct gw *gw, const char *tg, struct json_out *o,
+		     char *err, size_t cap)
+{
+	const struct cause_map *m = &gw->calls->default_causes;
+	if (tg && tg[0]) {
+		const struct call_tg *t = gw->calls->tgs;
+		while (t && (t->gone || strcmp(t->conf.name, tg)))
+			t = t->next;
+		if (!t) {
+			snprintf(err, cap, "no trunk group '%s'", tg);
+			return -ENOENT;
+		}
+		m = &t->causes;
+	}
+	json_key(o, "q850_to_sip");
+	json_arr_begin(o);
+	for (int cause = 1; cause <= CAUSE_MAX; cause++) {
+		json_obj_begin(o);
+		json_kv_int(o, "cause", cause);
+		json_kv_str(o, "text", cause_text(cause));
+		json_kv_int(o, "sip", cause_to_sip(m, cause));
+		json_kv_str(o, "override", m->overridden_q850[cause] ? "yes"
+								     : "no");
+		json_obj_end(o);
+	}
+	json_arr_end(o);
+	json_key(o, "sip_to_q850");
+	json_arr_begin(o);
+	for (int st = CAUSE_SIP_MIN; st <= CAUSE_SIP_MAX; st++) {
+		if (!m->to_q850[st - CAUSE_SIP_MIN])
+			continue;
+		json_obj_begin(o);
+		json_kv_int(o, "sip", st);
+		json_kv_int(o, "cause", cause_from_sip(m, st));
+		json_kv_str(o, "override",
+			    m->overridden_sip[st - CAUSE_SIP_MIN] ? "yes"
+								  : "no");
+		json_obj_end(o);
+	}
+	json_arr_end(o);
+	return 0;
 }

@@ -269,6 +269,28 @@ static int cmd_status(void *arg, const struct json_doc *d, int req,
 	return 0;
 }
 
+static int cmd_calls(void *arg, const struct json_doc *d, int req,
+		     struct json_out *o, char *err, size_t cap)
+{
+	(void)d, (void)req, (void)err, (void)cap;
+	json_key(o, "calls");
+	call_list_json(arg, o);
+	return 0;
+}
+
+static int cmd_causes(void *arg, const struct json_doc *d, int req,
+		      struct json_out *o, char *err, size_t cap)
+{
+	char tg[CONF_NAME_MAX] = "";
+	int t = json_obj_get(d, req, "trunkgroup");
+	if (t >= 0 && json_get_str(d, t, tg, sizeof(tg)) < 0) {
+		snprintf(err, cap, "trunkgroup must be a string");
+		return -EINVAL;
+	}
+	json_kv_str(o, "trunkgroup", tg[0] ? tg : NULL);
+	return call_causes_json(arg, tg, o, err, cap);
+}
+
 static int cmd_help(void *arg, const struct json_doc *d, int req,
 		    struct json_out *o, char *err, size_t cap)
 {
@@ -289,6 +311,10 @@ const struct ctl_cmd ctl_cmds[] = {
 	 "service"},
 	{"restart", cmd_restart, "span [chan]", "send RESTART for a channel, "
 	 "or for every idle channel of the span"},
+	{"calls", cmd_calls, "", "calls in progress: direction, state, "
+	 "trunk group, numbers, channel, SIP Call-ID"},
+	{"causes", cmd_causes, "[trunkgroup]", "effective Q.850 <-> SIP "
+	 "mapping (RFC 3398 defaults and overrides)"},
 	{"reload", cmd_reload, "", "re-read the configuration; apply what "
 	 "can change live"},
 	{"help", cmd_help, "", "this list"},

@@ -148,6 +148,9 @@ int isdn_span_restart(struct isdn_span *s, unsigned ts);
 
 /* Picks an idle, unblocked B-channel by hunt order; 0 if none. */
 unsigned isdn_span_hunt(struct isdn_span *s, enum conf_hunt hunt);
+/* The same, never returning except_ts (a channel just refused). */
+unsigned isdn_span_hunt_except(struct isdn_span *s, enum conf_hunt hunt,
+			       unsigned except_ts);
 
 /* ---- calls ---- */
 
@@ -158,6 +161,20 @@ void isdn_call_set_user(struct isdn_call *c, void *user);
 /* Opens the call's B-channel for media; the caller closes it. 0 or -errno. */
 int isdn_call_bchan_open(struct isdn_call *c, struct tdm_bchan **bp);
 void *isdn_call_user(const struct isdn_call *c);
+
+/*
+ * Places an outgoing call (Q.931 §5.1): SETUP with st's numbers, bearer
+ * and channel st->ts (exclusive or preferred). user is attached to the
+ * call. Events follow through the handlers (PROCEEDING, ALERTING,
+ * PROGRESS, CONNECT, DISCONNECT, RELEASED with the cause); the network may
+ * move a preferred call to another channel (isdn_call_ts tells). Returns
+ * 0 with *cp set, -ENETDOWN (span not usable), -EBUSY (channel not idle)
+ * or -errno; no event follows a failure.
+ */
+int isdn_call_place(struct isdn_span *s, const struct isdn_setup *st,
+		    void *user, struct isdn_call **cp);
+/* Whether we placed the call. */
+bool isdn_call_outgoing(const struct isdn_call *c);
 
 /* Incoming call responses (Q.931 §5.2). Return 0 or -errno. */
 int isdn_call_proceeding(struct isdn_call *c);

@@ -208,13 +208,44 @@ static void on_hangup_ack(struct isdn_span *s, pri_event_hangup *h)
 		call_finish(c, h->cause ? h->cause : c->cause);
 }
 
+/*
+ * Q.931 §5.1.2: on an outgoing call with a preferred channel the network
+ * may choose another one in its first response; follow it.
+ */
+static void follow_channel(struct isdn_call *c, int channel)
+{
+	struct isdn_span *s = c->span;
+	unsigned ts = (channel < 0 || (channel & 0xff) == 0xff)
+			      ? 0
+			      : (unsigned)channel & 0xff;
+	if (!c->outgoing || !ts || ts == c->ts || ts > TDM_MAX_TIMESLOTS)
+		return;
+	if (s->chan[ts].call) {
+		isdn_log(LOG_LVL_WARN, s, "call %u: network moved it to "
+			 "channel %u, which carries call %u", c->id, ts,
+			 s->chan[ts].call->id);
+		return;
+	}
+	isdn_log(LOG_LVL_INFO, s, "call %u: network moved it from channel "
+		 "%u to %u", c->id, c->ts, ts);
+	if (c->ts && s->chan[c->ts].call == c) {
+		s->chan[c->ts].call = NULL;
+		isdn_chan_set(s, c->ts, ISDN_CH_IDLE);
+	}
+	c->ts = ts;
+	s->chan[ts].call = c;
+	isdn_chan_set(s, ts, ISDN_CH_BUSY);
+}
+
 static void on_call_event(struct isdn_span *s, q931_call *q,
-			  enum isdn_call_event type, int cause, int progress)
+			  enum isdn_call_event type, int cause, int progress,
+			  int channel)
 {
 	struct isdn_call *c = call_find(s, q);
 	if (!c || c->phase == ISDN_PH_CLEARING)
 		return;
 	c->responded = true;
+	follow_channel(c, channel);
 	if (type == ISDN_CALL_CONNECT)
 		c->phase = ISDN_PH_ACTIVE;
 	notify(c, type, cause, progress);
@@ -234,26 +265,28 @@ void isdn_call_on_event(struct isdn_span *s, pri_event *e)
 		break;
 	case PRI_EVENT_HANGUP_REQ:
 		on_call_event(s, e->hangup.call, ISDN_CALL_DISCONNECT,
-			      e->hangup.cause, 0);
+			      e->hangup.cause, 0, -1);
 		break;
 	case PRI_EVENT_SETUP_ACK:
-		on_call_event(s, e->setup_ack.call, ISDN_CALL_SETUP_ACK, 0, 0);
+		on_call_event(s, e->setup_ack.call, ISDN_CALL_SETUP_ACK, 0, 0,
+			      e->setup_ack.channel);
 		break;
 	case PRI_EVENT_PROCEEDING:
 		on_call_event(s, e->proceeding.call, ISDN_CALL_PROCEEDING, 0,
-			      e->proceeding.progress);
+			      e->proceeding.progress, e->proceeding.channel);
 		break;
 	case PRI_EVENT_RINGING:
 		on_call_event(s, e->ringing.call, ISDN_CALL_ALERTING, 0,
-			      e->ringing.progress);
+			      e->ringing.progress, e->ringing.channel);
 		break;
 	case PRI_EVENT_PROGRESS:
 		on_call_event(s, e->proceeding.call, ISDN_CALL_PROGRESS,
-			      e->proceeding.cause, e->proceeding.progress);
+			      e->proceeding.cause, e->proceeding.progress,
+			      e->proceeding.channel);
 		break;
 	case PRI_EVENT_ANSWER:
 		on_call_event(s, e->answer.call, ISDN_CALL_CONNECT, 0,
-			      e->answer.progress);
+			      e->answer.progress, e->answer.channel);
 		break;
 	default:
 		log_debug("span %u: libpri event %s ignored", s->conf.no,
@@ -275,14 +308,14 @@ static int call_act(struct isdn_call *c, int rc)
 
 int isdn_call_proceeding(struct isdn_call *c)
 {
-	if (c->phase != ISDN_PH_SETUP)
+	if (c->phase != ISDN_PH_SETUP || c->outgoing)
 		return -EALREADY;
 	return call_act(c, pri_proceeding(c->span->pri, c->q, (int)c->ts, 0));
 }
 
 int isdn_call_alerting(struct isdn_call *c, bool inband)
 {
-	if (c->phase != ISDN_PH_SETUP)
+	if (c->phase != ISDN_PH_SETUP || c->outgoing)
 		return -EALREADY;
 	return call_act(c, pri_acknowledge(c->span->pri, c->q, (int)c->ts,
 					   inband ? 1 : 0));
@@ -290,7 +323,7 @@ int isdn_call_alerting(struct isdn_call *c, bool inband)
 
 int isdn_call_progress(struct isdn_call *c, int progress)
 {
-	if (c->phase != ISDN_PH_SETUP)
+	if (c->phase != ISDN_PH_SETUP || c->outgoing)
 		return -EALREADY;
 	return call_act(c, pri_progress(c->span->pri, c->q, (int)c->ts,
 					progress ? 1 : 0));
@@ -298,7 +331,7 @@ int isdn_call_progress(struct isdn_call *c, int progress)
 
 int isdn_call_answer(struct isdn_call *c)
 {
-	if (c->phase != ISDN_PH_SETUP)
+	if (c->phase != ISDN_PH_SETUP || c->outgoing)
 		return -EALREADY;
 	int rc = call_act(c, pri_answer(c->span->pri, c->q, (int)c->ts, 0));
 	if (!rc)
@@ -310,7 +343,7 @@ int isdn_call_answer(struct isdn_call *c)
  * at once (Q.931 §5.3.2 a); libpri with hangup_fix enabled). */
 static bool hangup_frees_at_once(const struct isdn_call *c, int cause)
 {
-	if (c->responded)
+	if (c->responded || c->outgoing)
 		return false;
 	switch (cause) {
 	case PRI_CAUSE_UNALLOCATED:
@@ -347,6 +380,72 @@ int isdn_call_hangup(struct isdn_call *c, int cause)
 				 ISDN_CLEAR_GUARD_MS);
 	isdn_span_rearm(s);
 	return 0;
+}
+
+/* Fills libpri's setup request from ours. */
+static void sr_fill(struct pri_sr *sr, struct isdn_setup *st, unsigned ts)
+{
+	pri_sr_set_channel(sr, (int)ts, st->exclusive ? 1 : 0, 0);
+	pri_sr_set_bearer(sr, st->transfer_cap, st->layer1);
+	pri_sr_set_called(sr, st->called, st->called_plan,
+			  st->complete ? 1 : 0);
+	pri_sr_set_caller(sr, st->calling[0] ? st->calling : NULL,
+			  st->calling_name[0] ? st->calling_name : NULL,
+			  st->calling_plan, st->calling_pres);
+	if (st->redirecting[0])
+		pri_sr_set_redirecting(sr, st->redirecting,
+				       st->redirecting_plan,
+				       st->redirecting_pres,
+				       st->redirecting_reason);
+}
+
+int isdn_call_place(struct isdn_span *s, const struct isdn_setup *st,
+		    void *user, struct isdn_call **cp)
+{
+	if (!isdn_span_usable(s))
+		return -ENETDOWN;
+	if (!st->ts || st->ts > TDM_MAX_TIMESLOTS ||
+	    !isdn_chan_available(s, st->ts))
+		return -EBUSY;
+	q931_call *q = pri_new_call(s->pri);
+	if (!q)
+		return -ENOMEM;
+	struct pri_sr *sr = pri_sr_new();
+	if (!sr) {
+		pri_destroycall(s->pri, q);
+		return -ENOMEM;
+	}
+	struct isdn_setup copy = *st; /* libpri takes non-const strings */
+	sr_fill(sr, &copy, st->ts);
+	struct isdn_call *c = call_new(s, q, st->ts, true);
+	if (!c) {
+		pri_sr_free(sr);
+		pri_destroycall(s->pri, q);
+		return -ENOMEM;
+	}
+	int rc = pri_setup(s->pri, q, sr);
+	pri_sr_free(sr);
+	if (rc) {
+		call_unlink(c);
+		free(c);
+		pri_destroycall(s->pri, q);
+		isdn_span_notify(s);
+		return -EIO;
+	}
+	c->user = user;
+	s->cnt.calls_out++;
+	isdn_log(LOG_LVL_INFO, s, "call %u: SETUP to '%s' from '%s' on "
+		 "channel %u%s", c->id, st->called, st->calling, st->ts,
+		 st->exclusive ? " (exclusive)" : "");
+	isdn_span_rearm(s);
+	isdn_span_notify(s);
+	*cp = c;
+	return 0;
+}
+
+bool isdn_call_outgoing(const struct isdn_call *c)
+{
+	return c->outgoing;
 }
 
 /* ---- local clearing (no signalling possible or needed) ---- */

@@ -48,11 +48,17 @@ static unsigned hunt_ts(const struct isdn_span *s, enum conf_hunt hunt,
 
 unsigned isdn_span_hunt(struct isdn_span *s, enum conf_hunt hunt)
 {
+	return isdn_span_hunt_except(s, hunt, 0);
+}
+
+unsigned isdn_span_hunt_except(struct isdn_span *s, enum conf_hunt hunt,
+			       unsigned except_ts)
+{
 	if (!isdn_span_usable(s))
 		return 0;
 	for (unsigned k = 0; k < TDM_MAX_TIMESLOTS; k++) {
 		unsigned ts = hunt_ts(s, hunt, k);
-		if (isdn_chan_available(s, ts)) {
+		if (ts != except_ts && isdn_chan_available(s, ts)) {
 			s->rr_last = ts;
 			return ts;
 		}

@@ -9,10 +9,71 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "isdn/isdn_pcap.h"
 #include "isdn_int.h"
 #include "log.h"
 
 static void span_close_backend(struct isdn_span *s);
+
+/* ---- D-channel capture (conf pcap) ---- */
+
+/* Captures by span. struct isdn_span (isdn_int.h) has no field for the
+ * writer yet, so the few spans with a capture are listed here; an empty
+ * list costs one test per frame. */
+struct span_pcap {
+	struct span_pcap *next;
+	const struct isdn_span *s;
+	struct isdn_pcap *p;
+};
+static struct span_pcap *span_pcaps;
+
+static struct isdn_pcap *span_pcap(const struct isdn_span *s)
+{
+	for (struct span_pcap *c = span_pcaps; c; c = c->next)
+		if (c->s == s)
+			return c->p;
+	return NULL;
+}
+
+/* Records a frame as libpri sees it: 2 FCS bytes at the end (tdm.h). */
+static void pcap_frame(const struct isdn_span *s, bool out, const void *buf,
+		       int len)
+{
+	struct isdn_pcap *p = span_pcaps ? span_pcap(s) : NULL;
+	if (p && len >= 2)
+		isdn_pcap_write(p, out, buf, (size_t)len - 2);
+}
+
+static void pcap_open(struct isdn_span *s)
+{
+	struct span_pcap *c;
+	int rc = -ENOMEM;
+	if (!s->conf.pcap[0])
+		return;
+	c = calloc(1, sizeof(*c));
+	if (c && (rc = isdn_pcap_open(&c->p, s->conf.pcap,
+				      s->conf.side == CONF_SIDE_NET)) == 0) {
+		c->s = s;
+		c->next = span_pcaps;
+		span_pcaps = c;
+		return;
+	}
+	free(c);
+	isdn_log(LOG_LVL_WARN, s, "no D-channel capture to %s: %s",
+		 s->conf.pcap, strerror(-rc));
+}
+
+static void pcap_close(const struct isdn_span *s)
+{
+	for (struct span_pcap **cp = &span_pcaps; *cp; cp = &(*cp)->next)
+		if ((*cp)->s == s) {
+			struct span_pcap *c = *cp;
+			*cp = c->next;
+			isdn_pcap_close(c->p);
+			free(c);
+			return;
+		}
+}
 
 /* ---- libpri I/O callbacks ---- */
 
@@ -31,6 +92,7 @@ static int pri_io_read(struct pri *pri, void *buf, int len)
 				 strerror((int)-n));
 		return 0;
 	}
+	pcap_frame(s, false, buf, (int)n);
 	return (int)n;
 }
 
@@ -45,6 +107,7 @@ static int pri_io_write(struct pri *pri, void *buf, int len)
 			 strerror((int)-n));
 		return 0;
 	}
+	pcap_frame(s, true, buf, len);
 	return (int)n;
 }
 
@@ -358,6 +421,7 @@ int isdn_span_add(struct isdn *i, const struct conf_span *conf,
 	if (conf->service_messages)
 		pri_set_service_message_support(s->pri, 1);
 	span_set_timers(s);
+	pcap_open(s);
 	i->span[conf->no] = s;
 	if (span_open_backend(s))
 		loop_timer_start(i->loop, &s->reopen_timer, ISDN_REOPEN_MS);
@@ -423,6 +487,7 @@ void isdn_free(struct isdn *i)
 		}
 		pri_set_userdata(s->pri, NULL);
 		retire_pri(s->pri);
+		pcap_close(s);
 		free(s);
 	}
 	free(i);

@@ -145,6 +145,9 @@ static void chan_block(struct media_chan *c, uint8_t *blk, size_t n)
 	case MEDIA_MODE_MILLIWATT:
 		media_milliwatt(c->conf.law, blk, n, &c->mw_phase);
 		break;
+	case MEDIA_MODE_IDLE:
+		tdm_idle_fill(c->conf.law, blk, n);
+		break;
 	}
 	ssize_t w = tdm_bchan_write(c->conf.bchan, blk, n);
 	if (w == (ssize_t)n)

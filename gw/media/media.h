@@ -23,6 +23,8 @@ struct media_chan;
 enum media_mode {
 	MEDIA_MODE_LOOPBACK,  /* B-channel audio is sent straight back */
 	MEDIA_MODE_MILLIWATT, /* 1 kHz at 0 dBm0 (ITU-T G.711 Table 5/6) */
+	MEDIA_MODE_IDLE,      /* B-channel read and discarded, G.711 silence
+				 sent: a bridged call until RTP exists */
 };
 
 struct media_chan_conf {

@@ -454,6 +454,17 @@ const char *sip_reason_phrase(unsigned code);
 int sip_print_response(char *buf, size_t cap, const struct sip_msg *m,
 		       unsigned code, const char *reason, const char *to_tag);
 
+/*
+ * As sip_print_response, with the top Via entry edited for the transport
+ * (RFC 3261 §18.2.1, RFC 3581 §4): received non-NULL sets ";received=" to
+ * it (replacing a received the client put there), and rport > 0 fills in
+ * an "rport" parameter that has no value. Returns the length written,
+ * -ENOSPC, or -EINVAL.
+ */
+int sip_print_response_via(char *buf, size_t cap, const struct sip_msg *m,
+			   unsigned code, const char *reason,
+			   const char *to_tag, const char *received, int rport);
+
 /* Appends printf-formatted text at buf+len. Returns the new length or
  * -ENOSPC. */
 int sip_print_append(char *buf, size_t cap, size_t len, const char *fmt, ...)

@@ -248,3 +248,113 @@ int sip_print_end(char *buf, size_t cap, size_t len, const void *body,
 	buf[(size_t)n + body_len] = '\0';
 	return n + (int)body_len;
 }
+
+/* One change to the top Via: at `at`, drop `del` bytes, insert `ins`. */
+struct via_edit {
+	const char *at;
+	size_t del;
+	char ins[80];
+};
+
+/* Copies line[from, to) with folds collapsed (a plain copy when the
+ * line has none). */
+static void put_span(struct out *o, const char *from, const char *to,
+		     bool folded)
+{
+	if (to <= from || o->full)
+		return;
+	if (!folded) {
+		put(o, from, (size_t)(to - from));
+		return;
+	}
+	size_t room = o->cap - o->len;
+	size_t n = sip_unfold((struct pl){from, (size_t)(to - from)},
+			      o->buf + o->len, room);
+	if (n >= room)
+		o->full = true;
+	else
+		o->len += n;
+}
+
+/* "Name: value\r\n" of header h if present; unfolded only when folded. */
+static void put_line(struct out *o, const char *name, const struct sip_hdr *h)
+{
+	if (!h)
+		return;
+	put_str(o, name);
+	put(o, ": ", 2);
+	put_span(o, h->val.p, h->val.p + h->val.l, h->folded);
+	put(o, "\r\n", 2);
+}
+
+/*
+ * The first Via line with its first via-parm edited: received set or
+ * replaced (RFC 3261 §18.2.1), an empty rport given its value (RFC 3581
+ * §4). A Via that does not parse is copied as it is.
+ */
+static void put_top_via(struct out *o, const struct sip_hdr *h,
+			const char *received, int rport)
+{
+	struct pl line = h->val, rest = line, first;
+	struct sip_via v;
+	struct via_edit ed[2];
+	unsigned n = 0;
+	if (!sip_list_next(&rest, &first) || sip_via_parse(&v, first) != 0) {
+		put_hdr(o, "Via", line);
+		put(o, "\r\n", 2);
+		return;
+	}
+	if (rport > 0 && rport < 65536 && v.rport.p && v.rport.l == 0) {
+		ed[n].at = v.rport.p;
+		ed[n].del = 0;
+		snprintf(ed[n].ins, sizeof(ed[n].ins), "=%d", rport);
+		n++;
+	}
+	if (received && *received) {
+		ed[n].at = v.received.p ? v.received.p : first.p + first.l;
+		ed[n].del = v.received.p ? v.received.l : 0;
+		snprintf(ed[n].ins, sizeof(ed[n].ins), "%s%s",
+			 v.received.p ? "" : ";received=", received);
+		n++;
+	}
+	if (n == 2 && ed[1].at < ed[0].at) {
+		struct via_edit tmp = ed[0];
+		ed[0] = ed[1];
+		ed[1] = tmp;
+	}
+	put_str(o, "Via: ");
+	const char *p = line.p;
+	for (unsigned i = 0; i < n; i++) {
+		put_span(o, p, ed[i].at, h->folded);
+		put_str(o, ed[i].ins);
+		p = ed[i].at + ed[i].del;
+	}
+	put_span(o, p, line.p + line.l, h->folded);
+	put(o, "\r\n", 2);
+}
+
+int sip_print_response_via(char *buf, size_t cap, const struct sip_msg *m,
+			   unsigned code, const char *reason,
+			   const char *to_tag, const char *received, int rport)
+{
+	struct out o = {buf, cap, 0, cap == 0};
+	char line[64];
+	if (!m->hdrs_ok || !m->request || code < 100 || code > 699)
+		return -EINVAL;
+	snprintf(line, sizeof(line), "SIP/2.0 %u ", code);
+	put_str(&o, line);
+	put_str(&o, reason ? reason : sip_reason_phrase(code));
+	put(&o, "\r\n", 2);
+	for (const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_VIA); h;
+	     h = sip_msg_hdr_next(m, h)) {
+		if (h == sip_msg_hdr(m, SIP_HDR_VIA))
+			put_top_via(&o, h, received, rport);
+		else
+			put_line(&o, "Via", h);
+	}
+	put_line(&o, "From", sip_msg_hdr(m, SIP_HDR_FROM));
+	put_to(&o, m, to_tag);
+	put_line(&o, "Call-ID", sip_msg_hdr(m, SIP_HDR_CALL_ID));
+	put_line(&o, "CSeq", sip_msg_hdr(m, SIP_HDR_CSEQ));
+	return o.full ? -ENOSPC : (int)o.len;
+}

@@ -53,6 +53,10 @@ static const struct gwctl_cmd cmds[] = {
 	 "return a B-channel to service"},
 	{"restart", "restart", 1, "SPAN[/CHAN]", gwctl_show_restart,
 	 "RESTART one channel, or every idle channel of a span"},
+	{"calls", "calls", 0, NULL, gwctl_show_calls,
+	 "calls in progress"},
+	{"causes", "causes", -1, "[TRUNKGROUP]", gwctl_show_causes,
+	 "effective Q.850 <-> SIP cause mapping"},
 	{"reload", "reload", 0, NULL, gwctl_show_reload,
 	 "re-read gwd's configuration"},
 	{"raw", "raw", 1, "JSON", NULL,
@@ -81,7 +85,9 @@ static int build_request(const struct gwctl_cmd *c, int argc, char **argv,
 {
 	json_obj_begin(j);
 	json_kv_str(j, "cmd", c->request);
-	if (argc > 0) {
+	if (argc > 0 && strcmp(c->name, "causes") == 0) {
+		json_kv_str(j, "trunkgroup", argv[0]);
+	} else if (argc > 0) {
 		long span, chan;
 		bool need_chan = strcmp(c->name, "block") == 0 ||
 				 strcmp(c->name, "unblock") == 0;

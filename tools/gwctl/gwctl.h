@@ -35,5 +35,7 @@ int gwctl_show_channels(const struct json_doc *d);
 int gwctl_show_channel(const struct json_doc *d);
 int gwctl_show_restart(const struct json_doc *d);
 int gwctl_show_reload(const struct json_doc *d);
+int gwctl_show_calls(const struct json_doc *d);
+int gwctl_show_causes(const struct json_doc *d);
 
 #endif

@@ -217,3 +217,58 @@ int gwctl_show_reload(const struct json_doc *d)
 	       str(d, 0, "notes", notes, sizeof(notes)));
 	return 0;
 }
+
+int gwctl_show_calls(const struct json_doc *d)
+{
+	int arr = json_obj_get(d, 0, "calls");
+	printf("%-6s %-11s %-11s %-10s %-16s %-16s %-7s %s\n", "ID", "DIR",
+	       "STATE", "TG", "CALLED", "CALLING", "CHAN", "AGE");
+	for (int i = 0, c; arr >= 0 && (c = json_arr_at(d, arr, (unsigned)i)) >= 0;
+	     i++) {
+		char dir[16], st[16], tg[40], called[40], calling[40], chan[16],
+			age[16];
+		if (json_obj_get(d, c, "span") >= 0)
+			snprintf(chan, sizeof(chan), "%lld/%lld",
+				 num(d, c, "span"), num(d, c, "channel"));
+		else
+			snprintf(chan, sizeof(chan), "-");
+		fmt_age(num(d, c, "age_ms"), age, sizeof(age));
+		printf("%-6lld %-11s %-11s %-10s %-16s %-16s %-7s %s\n",
+		       num(d, c, "id"), str(d, c, "dir", dir, sizeof(dir)),
+		       str(d, c, "state", st, sizeof(st)),
+		       str(d, c, "trunkgroup", tg, sizeof(tg)),
+		       str(d, c, "called", called, sizeof(called)),
+		       str(d, c, "calling", calling, sizeof(calling)), chan,
+		       age);
+	}
+	return 0;
+}
+
+int gwctl_show_causes(const struct json_doc *d)
+{
+	char tg[40], text[64], ov[8];
+	printf("trunk group: %s\n\nQ.850 -> SIP\n",
+	       str(d, 0, "trunkgroup", tg, sizeof(tg)));
+	int arr = json_obj_get(d, 0, "q850_to_sip");
+	for (int i = 0, e; arr >= 0 && (e = json_arr_at(d, arr, (unsigned)i)) >= 0;
+	     i++) {
+		str(d, e, "text", text, sizeof(text));
+		if (strcmp(text, "Unknown cause") == 0)
+			continue;
+		printf("  %3lld  %-48s %lld%s\n", num(d, e, "cause"), text,
+		       num(d, e, "sip"),
+		       strcmp(str(d, e, "override", ov, sizeof(ov)), "yes")
+			       ? ""
+			       : "  (override)");
+	}
+	printf("\nSIP -> Q.850\n");
+	arr = json_obj_get(d, 0, "sip_to_q850");
+	for (int i = 0, e; arr >= 0 && (e = json_arr_at(d, arr, (unsigned)i)) >= 0;
+	     i++)
+		printf("  %3lld  %lld%s\n", num(d, e, "sip"),
+		       num(d, e, "cause"),
+		       strcmp(str(d, e, "override", ov, sizeof(ov)), "yes")
+			       ? ""
+			       : "  (override)");
+	return 0;
+}

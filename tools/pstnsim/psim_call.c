@@ -279,7 +279,7 @@ static void behaviour_step(struct loop_timer *t)
 		call_hangup(c, PRI_CAUSE_UNALLOCATED);
 		break;
 	case PSIM_B_CONGESTION:
-		call_hangup(c, PRI_CAUSE_SWITCH_CONGESTION);
+		call_hangup(c, PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION);
 		break;
 	case PSIM_B_REJECT:
 		call_hangup(c, b->cause ? b->cause : PRI_CAUSE_CALL_REJECTED);

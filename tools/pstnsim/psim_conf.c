@@ -4,7 +4,8 @@
  *
  *   [general]   log_level
  *   [span N]    type = e1|t1, switch = euroisdn|ni2|5ess|dms100|4ess|qsig,
- *               driver = sim|dahdi, unit, basechan, blocksize
+ *               driver = sim|dahdi, unit, basechan, blocksize,
+ *               pcap = PATH (D-channel capture, LINKTYPE_LINUX_LAPD)
  *   [number P]  P exact, a prefix ending in '*', or "default";
  *               behaviour = answer|busy|noanswer|unallocated|congestion|
  *               reject|announce|silent|proceeding, alert_ms, answer_ms,
@@ -18,6 +19,15 @@
 #include "ini.h"
 #include "log.h"
 #include "psim.h"
+#include "psim_span_int.h"
+
+/* [span N] pcap = PATH of the last scenario loaded. */
+static char span_pcap[PSIM_MAX_SPANS + 1][CONF_PATH_MAX];
+
+const char *psim_conf_span_pcap(unsigned no)
+{
+	return no <= PSIM_MAX_SPANS ? span_pcap[no] : "";
+}
 
 static const char *const behaviour_names[] = {
 	[PSIM_B_ANSWER] = "answer",
@@ -171,6 +181,15 @@ static int span_key(struct psim_span_conf *s, const char *key,
 			 TDM_MIN_BLOCK, TDM_MAX_BLOCK);
 		return -EINVAL;
 	}
+	if (strcmp(key, "pcap") == 0) {
+		if (strlen(val) < CONF_PATH_MAX) {
+			strcpy(span_pcap[s->no], val);
+			return 0;
+		}
+		snprintf(err, cap, "pcap: path longer than %d bytes",
+			 CONF_PATH_MAX - 1);
+		return -EINVAL;
+	}
 	snprintf(err, cap, "unknown key '%s' in [span]", key);
 	return -EINVAL;
 bad:
@@ -271,6 +290,7 @@ int psim_conf_load(struct psim_conf *c, const char *path, char *err,
 		   size_t cap)
 {
 	memset(c, 0, sizeof(*c));
+	memset(span_pcap, 0, sizeof(span_pcap));
 	psim_number_defaults(&c->dflt);
 	c->log_level = LOG_LVL_INFO;
 	struct load_ctx x = {.c = c};

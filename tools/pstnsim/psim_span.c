@@ -16,6 +16,7 @@
 
 #include "drivers/sim_proto.h"
 #include "isdn/isdn_frame.h"
+#include "isdn/isdn_pcap.h"
 #include "log.h"
 #include "psim.h"
 #include "psim_span_int.h"
@@ -133,6 +134,8 @@ static int io_read(struct pri *pri, void *buf, int len)
 		}
 		s->rx_frames++;
 		frame_event(s, buf, (size_t)n, "rx");
+		if (s->pcap && n >= 2) /* without the 2 FCS bytes */
+			isdn_pcap_write(s->pcap, false, buf, (size_t)n - 2);
 		return (int)n;
 	}
 }
@@ -151,6 +154,8 @@ static int io_write(struct pri *pri, void *buf, int len)
 		return 0;
 	s->tx_frames++;
 	frame_event(s, buf, (size_t)len, "tx");
+	if (s->pcap && len >= 2) /* without the 2 FCS bytes */
+		isdn_pcap_write(s->pcap, true, buf, (size_t)len - 2);
 	return (int)n;
 }
 
@@ -549,6 +554,10 @@ int psim_span_new(struct psim *p, const struct psim_span_conf *c)
 	pri_hangup_fix_enable(s->pri, 1);
 	if (conf_switch_has_service(c->sw))
 		pri_set_service_message_support(s->pri, 1);
+	const char *cap = psim_conf_span_pcap(c->no);
+	if (*cap && isdn_pcap_open(&s->pcap, cap, true) != 0)
+		log_warn("span %u: cannot write D-channel capture %s", c->no,
+			 cap);
 	p->span[c->no] = s;
 	if (c->driver == PSIM_DRV_DAHDI)
 		loop_timer_start(p->loop, &s->reopen, 0);
@@ -572,6 +581,7 @@ void psim_span_free(struct psim_span *s)
 	loop_timer_stop(l, &s->pri_timer);
 	loop_timer_stop(l, &s->reopen);
 	/* libpri 1.6 has no destructor for struct pri: it lives until exit */
+	isdn_pcap_close(s->pcap);
 	s->p->span[s->conf.no] = NULL;
 	free(s);
 }

@@ -1,7 +1,8 @@
 /*
  * pstnsim's span internals, shared by psim_span.c (libpri, faults,
  * maintenance, DAHDI) and psim_sim.c (the sim client's attachment and
- * the B-channel clock). Nothing else includes this.
+ * the B-channel clock). Nothing else includes this, but for psim_conf.c,
+ * which keeps the [span N] pcap paths (psim_conf_span_pcap).
  */
 #ifndef PSIM_SPAN_INT_H
 #define PSIM_SPAN_INT_H
@@ -25,6 +26,8 @@ struct psim_chan {
 	struct psim_span *span;
 	unsigned ts;
 };
+
+struct isdn_pcap;
 
 struct psim_span {
 	struct psim *p;
@@ -52,6 +55,7 @@ struct psim_span {
 	uint64_t rng;
 	/* counters */
 	uint64_t rx_frames, tx_frames, dropped_frames;
+	struct isdn_pcap *pcap; /* D-channel capture ([span N] pcap), NULL */
 	struct psim_chan ch[TDM_MAX_TIMESLOTS + 1];
 };
 
@@ -62,5 +66,8 @@ void psim_span_event(struct psim_span *s, const char *type);
 void psim_span_send_status(struct psim_span *s);
 void psim_span_detach(struct psim_span *s);
 void psim_span_clock_tick(struct loop_timer *t);
+/* psim_conf.c: the [span N] pcap path of the last loaded scenario, ""
+ * if none. (Kept there until struct psim_span_conf gets the field.) */
+const char *psim_conf_span_pcap(unsigned no);
 
 #endif

@@ -1,0 +1,218 @@
+/*
+ * The ISDN leg of calls: placing SIP->PSTN calls (B-channel hunting over
+ * the trunk group's spans, SETUP contents: bearer, numbers with TON/NPI,
+ * presentation, redirecting number) and taking PSTN->SIP calls (SETUP
+ * numbers to E.164, admission, hand-over to the SIP leg), plus the
+ * B-channel media of a call.
+ */
+#include <errno.h>
+#include <libpri.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "call_int.h"
+#include "log.h"
+
+/* libpri numbering plan byte (TON << 4 | NPI) of a number_isdn. */
+static int pri_plan(const struct number_isdn *n)
+{
+	return (int)(((unsigned)n->ton << 4) | (n->npi & 0x0f));
+}
+
+static struct number_isdn from_pri(const char *digits, int plan)
+{
+	struct number_isdn n;
+	memset(&n, 0, sizeof(n));
+	snprintf(n.digits, sizeof(n.digits), "%s", digits);
+	n.ton = (enum number_ton)((plan >> 4) & 0x07);
+	n.npi = (unsigned)plan & 0x0f;
+	return n;
+}
+
+/* Picks span and channel in tg, skipping the channel tried last. Returns
+ * the timeslot (span in *sp) or 0. */
+static unsigned hunt(struct call *c, struct call_tg *tg,
+		     struct isdn_span **sp)
+{
+	for (unsigned i = 0; i < tg->conf.nspans; i++) {
+		struct isdn_span *s = isdn_span_get(c->gw->isdn,
+						    tg->conf.spans[i]);
+		if (!s || !isdn_span_usable(s))
+			continue;
+		unsigned except = isdn_span_no(s) == c->tried_span
+					  ? c->tried_ts
+					  : 0;
+		unsigned ts = isdn_span_hunt_except(
+			s, (enum conf_hunt)tg->conf.hunt, except);
+		if (ts) {
+			*sp = s;
+			return ts;
+		}
+	}
+	return 0;
+}
+
+/* Fills c->setup's numbers for tg (called from c->called_e164, calling
+ * and redirecting already in c->setup as E.164 or empty). */
+static int setup_numbers(struct call *c, struct call_tg *tg)
+{
+	struct isdn_setup *st = &c->setup;
+	struct number_isdn n;
+	if (number_from_e164(&tg->plan, c->called_e164, tg->plan.called_format,
+			     &n))
+		return PRI_CAUSE_INVALID_NUMBER_FORMAT;
+	snprintf(st->called, sizeof(st->called), "%s", n.digits);
+	st->called_plan = pri_plan(&n);
+	if (c->calling_in[0] &&
+	    number_from_e164(&tg->plan, c->calling_in, tg->plan.calling_format,
+			     &n) == 0) {
+		snprintf(st->calling, sizeof(st->calling), "%s", n.digits);
+		st->calling_plan = pri_plan(&n);
+	} else {
+		st->calling[0] = '\0';
+		st->calling_plan = PRI_UNKNOWN;
+	}
+	if (st->redirecting[0] == '+') {
+		char e164[NUMBER_MAX];
+		snprintf(e164, sizeof(e164), "%s", st->redirecting);
+		if (number_from_e164(&tg->plan, e164, tg->plan.calling_format,
+				     &n) == 0) {
+			snprintf(st->redirecting, sizeof(st->redirecting),
+				 "%s", n.digits);
+			st->redirecting_plan = pri_plan(&n);
+		} else {
+			st->redirecting[0] = '\0';
+		}
+	}
+	return 0;
+}
+
+int call_pstn_place(struct call *c)
+{
+	struct call_tg *tg = c->tg;
+	struct isdn_span *s = NULL;
+	unsigned ts = hunt(c, tg, &s);
+	if (!ts)
+		return PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION;
+	int cause = setup_numbers(c, tg);
+	if (cause)
+		return cause;
+	struct isdn_setup *st = &c->setup;
+	const struct tdm_span *tdm = isdn_span_tdm(s);
+	st->transfer_cap = PRI_TRANS_CAP_SPEECH;
+	st->layer1 = tdm && tdm->law == TDM_LAW_ULAW ? PRI_LAYER_1_ULAW
+						      : PRI_LAYER_1_ALAW;
+	st->ts = ts;
+	st->complete = true;
+	/* Q.931 §5.1.2: the network side assigns exclusively; the user side
+	 * prefers and lets the network choose */
+	struct isdn_span_status ss;
+	isdn_span_status(s, &ss);
+	st->exclusive = ss.side == CONF_SIDE_NET;
+	int rc = isdn_call_place(s, st, c, &c->ic);
+	if (rc) {
+		log_warn("call %u: cannot place SETUP on %u/%u: %s", c->id,
+			 isdn_span_no(s), ts, strerror(-rc));
+		return PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION;
+	}
+	c->tried_span = isdn_span_no(s);
+	c->tried_ts = ts;
+	c->state = CALL_ST_OUT_SENT;
+	log_info("call %u: SIP -> span %u/%u (%s): called %s (plan 0x%02x) "
+		 "calling %s pres 0x%02x", c->id, c->tried_span, ts,
+		 tg->conf.name, st->called, (unsigned)st->called_plan,
+		 st->calling[0] ? st->calling : "-",
+		 (unsigned)st->calling_pres);
+	return 0;
+}
+
+int call_media_start(struct call *c, enum media_mode mode)
+{
+	if (c->mc || !c->ic)
+		return c->mc ? 0 : -ENODEV;
+	int rc = isdn_call_bchan_open(c->ic, &c->bchan);
+	if (rc) {
+		log_warn("call %u: cannot open B-channel %u/%u: %s", c->id,
+			 isdn_span_no(isdn_call_span(c->ic)),
+			 isdn_call_ts(c->ic), strerror(-rc));
+		return rc;
+	}
+	struct media_chan_conf mcc = {
+		.bchan = c->bchan,
+		.law = c->bchan->span->law,
+		.mode = mode,
+		.call_id = c->id,
+	};
+	rc = media_chan_start(c->gw->media, &mcc, &c->mc);
+	if (rc) {
+		tdm_bchan_close(c->bchan);
+		c->bchan = NULL;
+	}
+	return rc;
+}
+
+/* PSTN->SIP: the numbers of an incoming SETUP as E.164. Returns 0 or a
+ * Q.850 cause. */
+static int setup_to_e164(struct call *c, const struct isdn_setup *st,
+			 char *calling, char *redir)
+{
+	const struct number_plan *np = &c->tg->plan;
+	struct number_isdn n = from_pri(st->called, st->called_plan);
+	if (number_to_e164(np, &n, c->called_e164))
+		return PRI_CAUSE_INVALID_NUMBER_FORMAT;
+	calling[0] = redir[0] = '\0';
+	if (st->calling[0]) {
+		n = from_pri(st->calling, st->calling_plan);
+		if (number_to_e164(np, &n, calling))
+			calling[0] = '\0';
+	}
+	if (st->redirecting[0]) {
+		n = from_pri(st->redirecting, st->redirecting_plan);
+		if (number_to_e164(np, &n, redir))
+			redir[0] = '\0';
+	}
+	return 0;
+}
+
+void call_pstn_on_setup(struct gw *gw, struct isdn_call *ic,
+			const struct isdn_setup *st)
+{
+	unsigned span = isdn_span_no(isdn_call_span(ic));
+	struct call_tg *tg = call_tg_for_span(gw, span);
+	int cause = 0;
+	if (!tg || !tg->conf.sip_dest[0]) {
+		cause = PRI_CAUSE_NO_ROUTE_DESTINATION;
+		goto reject;
+	}
+	if ((cause = call_tg_admit(tg, loop_now_ms(gw->loop))))
+		goto reject;
+	struct call *c = call_new(gw, CALL_PSTN_TO_SIP);
+	if (!c) {
+		cause = PRI_CAUSE_SWITCH_CONGESTION;
+		goto reject;
+	}
+	call_start_timers(c);
+	c->tg = tg;
+	c->ic = ic;
+	c->counted = true;
+	tg->active++;
+	isdn_call_set_user(ic, c);
+	snprintf(c->called_in, sizeof(c->called_in), "%s", st->called);
+	snprintf(c->calling_in, sizeof(c->calling_in), "%s", st->calling);
+	struct isdn_setup out = *st;
+	cause = setup_to_e164(c, st, out.calling, out.redirecting);
+	if (!cause)
+		cause = call_sip_connect(c, &out);
+	if (cause) {
+		call_abort(c, cause);
+		return;
+	}
+	/* Q.931 §5.2.5.2: the SETUP is taken; T303 stops at the network */
+	isdn_call_proceeding(ic);
+	c->state = CALL_ST_OUT_SENT;
+	return;
+reject:
+	log_info("call span %u/%u: '%s' -> '%s' rejected with cause %d", span,
+		 isdn_call_ts(ic), st->calling, st->called, cause);
+	isdn_call_hangup(ic, cause);
+}

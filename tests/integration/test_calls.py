@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+"""Calls through gwd with real peers: sipp (UAC and UAS) on the SIP side,
+pstnsim (libpri, network side) on the ISDN side. Each pstnsim behaviour
+must give the exact SIP final response with its Reason header, and the
+Q.931 messages pstnsim saw are checked from its event log; calls from the
+PSTN map each SIP failure to the right Q.850 cause."""
+import harness
+from harness import Gwd, Pstnsim, check, check_eq, free_port, test, wait_for
+from peers import Sipp
+
+PSTNSIM_CONF = """
+[span 1]
+type = e1
+[span 2]
+type = e1
+
+[number 30100]
+behaviour = answer
+alert_ms = 50
+answer_ms = 100
+[number 30101]
+behaviour = busy
+[number 30102]
+behaviour = unallocated
+[number 30103]
+behaviour = congestion
+[number 30104]
+behaviour = noanswer
+alert_ms = 50
+noanswer_ms = 500
+[number 30105]
+behaviour = announce
+announce_ms = 300
+cause = 17
+[number 30106]
+behaviour = reject
+cause = 44
+[number 30107]
+behaviour = answer
+alert_ms = 50
+answer_ms = 60000
+"""
+
+
+def gwd_conf(sim, sip_port, dest_port, extra_tg=""):
+    return """[general]
+log_level = debug
+[sip]
+listen = udp:127.0.0.1:%(p)d, tcp:127.0.0.1:%(p)d
+session_expires_s = 0
+[span 1]
+driver = sim
+device = %(s)s
+type = e1
+[span 2]
+driver = sim
+device = %(s)s
+type = e1
+unit = 2
+[trunkgroup carrier]
+spans = 1,2
+prefixes = 49
+sip_dest = sip:127.0.0.1:%(d)d
+country_code = 49
+%(x)s
+""" % {"s": sim, "p": sip_port, "d": dest_port, "x": extra_tg}
+
+
+class Setup:
+    def __init__(self, extra_tg=""):
+        self.ps = Pstnsim(PSTNSIM_CONF)
+        self.sip_port = free_port()
+        self.dest_port = free_port()
+        self.gw = Gwd(gwd_conf(self.ps.sim_sock, self.sip_port,
+                               self.dest_port, extra_tg))
+        self.gw.wait_spans(lambda sp: all(
+            s["state"] == "up" and s["channels"]["idle"] == 30
+            for s in sp.values()), 8, "spans up and idle")
+        self.remote = "127.0.0.1:%d" % self.sip_port
+
+    def uac(self, scenario, called, **kw):
+        kw.setdefault("CALLING", "+4930999888")
+        return Sipp(scenario, remote=self.remote, CALLED=called,
+                    scratch=harness.Scratch.dir, **kw).run(timeout=30)
+
+    def q931(self, since=0, **match):
+        return self.ps.events(since, type="q931", **match)
+
+
+def reason_cause(msg):
+    """The Q.850 cause of a Reason header value, or None."""
+    r = msg.hdr("reason") if msg else None
+    if not r or not r.upper().startswith("Q.850"):
+        return None
+    for part in r.split(";")[1:]:
+        k, _, v = part.strip().partition("=")
+        if k.lower() == "cause":
+            return int(v)
+    return None
+
+
+def final(res):
+    """The final response message to the INVITE."""
+    for m in res.find(direction="received", cseq_method="INVITE"):
+        if m.code and m.code >= 200:
+            return m
+    return None
+
+
+def check_failure(setup, called, code, cause):
+    res = setup.uac("uac_final", called, CODE=code)
+    check(res.ok, "sipp failed", res.describe())
+    f = final(res)
+    check_eq(f.code, code, "final response")
+    check_eq(reason_cause(f), cause, "Reason cause in %d" % code)
+    return res
+
+
+@test
+def sip_call_answered_and_cleared_by_bye():
+    s = Setup()
+    res = s.uac("uac_answer", "+4930100", HOLD_MS=500)
+    check(res.ok, "sipp failed", res.describe())
+    check_eq(res.final_code(), 200, "final response")
+    ok = final(res)
+    check("m=audio" in (ok.body or ""), "SDP answer in 200", ok.body)
+    check("PCMA" in ok.body, "A-law chosen on an E1", ok.body)
+    tx = [e["msg"] for e in s.q931(dir="rx", span=1)]
+    check("SETUP" in tx and "CONNECT_ACKNOWLEDGE" in tx or
+          "CONNECT ACKNOWLEDGE" in tx or "SETUP" in tx, "SETUP seen", tx)
+    setup = s.q931(dir="rx", msg="SETUP")[0]
+    # national format on the trunk (pstnsim's numbers are as it sees
+    # them): 30100 with TON national
+    check_eq(setup.get("called"), "30100", "called number on the wire")
+    rel = s.ps.wait_event(5, 0, type="call_released")
+    check_eq(rel["cause"], 16, "cause after BYE")
+    s.gw.wait_spans(lambda sp: sp[1]["channels"]["idle"] == 30, 3,
+                    "channel idle again")
+
+
+@test
+def busy_gives_486_with_cause_17():
+    check_failure(Setup(), "+4930101", 486, 17)
+
+
+@test
+def unallocated_gives_404_with_cause_1():
+    check_failure(Setup(), "+4930102", 404, 1)
+
+
+@test
+def congestion_gives_503_with_cause_34():
+    s = Setup()
+    res = check_failure(s, "+4930103", 503, 34)
+
+
+@test
+def no_answer_gives_480_with_cause_19():
+    check_failure(Setup(), "+4930104", 480, 19)
+
+
+@test
+def announcement_then_disconnect_gives_183_then_486():
+    s = Setup()
+    res = check_failure(s, "+4930105", 486, 17)
+    p183 = res.first(direction="received", code=183)
+    check(p183 is not None, "183 before the final", res.describe())
+    check("m=audio" in (p183.body or ""), "183 carries SDP", p183.body)
+
+
+@test
+def cause_44_is_retried_once_on_another_channel():
+    s = Setup()
+    check_failure(s, "+4930106", 503, 44)
+    setups = s.q931(dir="rx", msg="SETUP")
+    check_eq(len(setups), 2, "SETUPs sent")
+    check(setups[0].get("chan") != setups[1].get("chan"),
+          "second SETUP on another channel", setups)
+
+
+@test
+def no_route_gives_404_with_cause_3():
+    s = Setup()
+    check_failure(s, "+3312345", 404, 3)
+    check_eq(s.q931(dir="rx", msg="SETUP"), [], "no SETUP sent")
+
+
+@test
+def cancel_after_180_gives_487_and_clears_the_pstn_leg():
+    s = Setup()
+    res = s.uac("uac_cancel_after_180", "+4930107")
+    check(res.ok, "sipp failed", res.describe())
+    check_eq(res.final_code(), 487, "final response")
+    ev = s.ps.wait_event(5, 0, type="call_released")
+    check_eq(ev["cause"], 16, "cause toward the PSTN")
+
+
+@test
+def full_trunk_group_answers_503_with_retry_after():
+    s = Setup("max_calls = 1\nretry_after_s = 7\n")
+    held = Sipp("uac_answer", remote=s.remote, CALLED="+4930100",
+                CALLING="+4930999888", HOLD_MS=3000,
+                scratch=harness.Scratch.dir, name="held").start()
+    wait_for(lambda: s.gw.ctl("calls")["calls"], 5, "first call up")
+    res = check_failure(s, "+4930100", 503, 34)
+    check_eq(final(res).hdr("retry-after"), "7", "Retry-After")
+    held.wait(20)
+
+
+@test
+def options_answer_follows_span_state():
+    s = Setup()
+    res = Sipp("uac_options", remote=s.remote, scratch=harness.Scratch.dir,
+               CODE=200).run(timeout=10)
+    check(res.ok, "OPTIONS while spans are up", res.describe())
+    for span in (1, 2):
+        s.ps.cmd("dchan", span=span, state="down")
+    s.gw.wait_spans(lambda sp: all(x["state"] != "up" for x in sp.values()),
+                    5, "spans down")
+    res = Sipp("uac_options", remote=s.remote, scratch=harness.Scratch.dir,
+               CODE=503, name="options503").run(timeout=10)
+    check(res.ok, "OPTIONS while spans are down", res.describe())
+
+
+# ---- PSTN -> SIP ----
+
+def uas(s, scenario, **kw):
+    return Sipp(scenario, port=s.dest_port, scratch=harness.Scratch.dir,
+                **kw).start()
+
+
+@test
+def pstn_call_answered_by_sip_and_bye_from_sip():
+    s = Setup()
+    u = uas(s, "uas_answer_bye", HOLD_MS=500)
+    r = s.ps.cmd("originate", span=1, called="30555", calling="301234")
+    call = r["calls"][0]
+    ans = s.ps.wait_event(5, 0, type="call_answered", call=call)
+    rel = s.ps.wait_event(5, 0, type="call_released", call=call)
+    check_eq(rel["cause"], 16, "cause of the SIP BYE")
+    res = u.wait(10)
+    check(res.ok, "sipp uas failed", res.describe())
+    inv = res.first(direction="received", method="INVITE")
+    check(inv.start_line.startswith("INVITE sip:+4930555@"),
+          "E.164 Request-URI", inv.start_line)
+    check("+49301234" in inv.hdr("p-asserted-identity", ""),
+          "PAI with the calling number", inv.hdr("p-asserted-identity"))
+
+
+@test
+def pstn_call_failures_map_to_causes():
+    for code, cause in ((486, 17), (404, 1), (480, 18), (503, 41)):
+        s = Setup()
+        u = uas(s, "uas_final", CODE=code, name="uas%d" % code)
+        r = s.ps.cmd("originate", span=2, called="30555", calling="301234")
+        call = r["calls"][0]
+        rel = s.ps.wait_event(5, 0, type="call_released", call=call)
+        check_eq(rel["cause"], cause, "cause for SIP %d" % code)
+        res = u.wait(10)
+        check(res.ok, "sipp uas failed for %d" % code, res.describe())
+        s.gw.stop()
+        s.ps.stop()
+
+
+@test
+def pstn_hangup_sends_bye():
+    s = Setup()
+    u = uas(s, "uas_answer")
+    r = s.ps.cmd("originate", span=1, called="30555", calling="301234",
+                 hangup_ms=500)
+    call = r["calls"][0]
+    s.ps.wait_event(5, 0, type="call_answered", call=call)
+    s.ps.wait_event(5, 0, type="call_released", call=call)
+    res = u.wait(10)
+    check(res.ok, "sipp uas failed", res.describe())
+    bye = res.first(direction="received", method="BYE")
+    check_eq(reason_cause(bye), 16, "Reason in BYE")
+
+
+harness.main()
