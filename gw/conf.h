@@ -104,6 +104,9 @@ struct conf_tg {
 	unsigned max_duration_s; /* 0: none */
 	unsigned retry_after_s;	 /* Retry-After on 503 when full */
 	unsigned t301_s;	 /* alerting: answer timeout */
+	unsigned t310_s;	 /* CALL PROCEEDING: next message timeout */
+	char sip_auth_user[64];	 /* answer 401/407 from sip_dest with these */
+	char sip_auth_password[64];
 	uint64_t set_mask;
 	unsigned line;
 	unsigned key_line[CONF_SEC_KEYS];
@@ -127,6 +130,10 @@ struct conf_sip {
 	unsigned min_se_s;
 	unsigned t1_ms;
 	unsigned rtp_port_min, rtp_port_max;
+	char trusted[256];	 /* CIDR list; others are challenged */
+	char auth_realm[64];	 /* digest realm we challenge with */
+	char auth_user[64];	 /* credentials untrusted sources must give */
+	char auth_password[64];
 	uint64_t set_mask;
 	unsigned key_line[CONF_SEC_KEYS];
 };

@@ -148,6 +148,12 @@ static const struct conf_key tg_keys[] = {
 	 NULL, "5", "Retry-After sent with 503 when the group is full"},
 	{"t301_s", CK_UINT, OFF(conf_tg, t301_s), 0, 10, 3600, NULL, "180",
 	 "Q.931 T301: alerting without answer"},
+	{"t310_s", CK_UINT, OFF(conf_tg, t310_s), 0, 1, 120, NULL, "30",
+	 "Q.931 T310: CALL PROCEEDING without ALERTING, PROGRESS or CONNECT"},
+	{"sip_auth_user", STR(conf_tg, sip_auth_user), 0, 0, NULL, "",
+	 "user name for digest challenges from sip_dest (RFC 7616)"},
+	{"sip_auth_password", STR(conf_tg, sip_auth_password), 0, 0, NULL, "",
+	 "password for sip_auth_user"},
 };
 
 static const struct conf_key sip_keys[] = {
@@ -173,6 +179,16 @@ static const struct conf_key sip_keys[] = {
 	 65534, NULL, "20000", "lowest RTP port"},
 	{"rtp_port_max", CK_UINT, OFF(conf_sip, rtp_port_max), 0, 1025,
 	 65535, NULL, "29999", "highest RTP port"},
+	{"trusted", STR(conf_sip, trusted), 0, 0, NULL, "",
+	 "sources taken without digest auth, e.g. 10.0.0.0/8, ::1/128; "
+	 "empty = every source (when auth_user is empty)"},
+	{"auth_realm", STR(conf_sip, auth_realm), 0, 0, NULL, "gwd",
+	 "digest realm of our challenges (RFC 7616)"},
+	{"auth_user", STR(conf_sip, auth_user), 0, 0, NULL, "",
+	 "user name untrusted sources must authenticate as; empty = no "
+	 "challenges"},
+	{"auth_password", STR(conf_sip, auth_password), 0, 0, NULL, "",
+	 "password for auth_user"},
 };
 
 #define NKEYS(a) (unsigned)(sizeof(a) / sizeof((a)[0]))

@@ -34,6 +34,7 @@ static void call_destroy(struct call *c)
 {
 	struct loop *l = c->gw->loop;
 	loop_timer_stop(l, &c->t301);
+	loop_timer_stop(l, &c->t310);
 	loop_timer_stop(l, &c->maxdur);
 	loop_defer_cancel(l, &c->free_defer);
 	call_rtp_close(c);
@@ -79,6 +80,7 @@ struct call *call_new(struct gw *gw, enum call_dir dir)
 	c->id = ++t->next_id ? t->next_id : ++t->next_id;
 	c->t_start_ms = loop_now_ms(gw->loop);
 	loop_timer_init(&c->t301, NULL, c);
+	loop_timer_init(&c->t310, NULL, c);
 	loop_timer_init(&c->maxdur, NULL, c);
 	c->next = t->head;
 	t->head = c;

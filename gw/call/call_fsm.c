@@ -69,6 +69,7 @@ static void isdn_clear(struct call *c, int cause)
 static void timers_stop(struct call *c)
 {
 	loop_timer_stop(c->gw->loop, &c->t301);
+	loop_timer_stop(c->gw->loop, &c->t310);
 	loop_timer_stop(c->gw->loop, &c->maxdur);
 }
 
@@ -97,6 +98,13 @@ static void t301_fire(struct loop_timer *t)
 	call_fsm(c, &ev);
 }
 
+static void t310_fire(struct loop_timer *t)
+{
+	struct call *c = t->arg;
+	struct call_ev ev = {.type = CALL_EV_T310};
+	call_fsm(c, &ev);
+}
+
 static void maxdur_fire(struct loop_timer *t)
 {
 	struct call *c = t->arg;
@@ -107,6 +115,7 @@ static void maxdur_fire(struct loop_timer *t)
 void call_start_timers(struct call *c)
 {
 	c->t301.fn = t301_fire;
+	c->t310.fn = t310_fire;
 	c->maxdur.fn = maxdur_fire;
 }
 
@@ -121,6 +130,7 @@ static void start_t301(struct call *c)
 static void connected(struct call *c)
 {
 	loop_timer_stop(c->gw->loop, &c->t301);
+	loop_timer_stop(c->gw->loop, &c->t310);
 	c->t_answer_ms = loop_now_ms(c->gw->loop);
 	if (c->tg && c->tg->conf.max_duration_s)
 		loop_timer_start(c->gw->loop, &c->maxdur,
@@ -129,15 +139,22 @@ static void connected(struct call *c)
 
 /* ---- ISDN leg events ---- */
 
+/* Q.931 §5.1.6: T310 runs from CALL PROCEEDING until ALERTING, PROGRESS,
+ * CONNECT or DISCONNECT. */
 static void on_isdn_proceeding(struct call *c)
 {
-	if (c->dir == CALL_SIP_TO_PSTN && c->state == CALL_ST_OUT_SENT)
-		set_state(c, CALL_ST_PROCEEDING);
+	if (c->dir != CALL_SIP_TO_PSTN || c->state != CALL_ST_OUT_SENT)
+		return;
+	set_state(c, CALL_ST_PROCEEDING);
+	if (c->tg)
+		loop_timer_start(c->gw->loop, &c->t310,
+				 (uint64_t)c->tg->conf.t310_s * 1000);
 }
 
 /* SIP->PSTN: an 18x toward the SIP caller. */
 static void sip_ringing(struct call *c, bool inband)
 {
+	loop_timer_stop(c->gw->loop, &c->t310);
 	if (!c->ss)
 		return;
 	const char *sdp = NULL;
@@ -174,6 +191,7 @@ static void on_isdn_alerting(struct call *c, const struct call_ev *ev)
 
 static void on_isdn_progress(struct call *c, const struct call_ev *ev)
 {
+	loop_timer_stop(c->gw->loop, &c->t310);
 	if (c->dir != CALL_SIP_TO_PSTN || !pi_inband(ev->progress))
 		return;
 	switch (c->state) {
@@ -398,6 +416,13 @@ void call_fsm(struct call *c, const struct call_ev *ev)
 		call_log(LOG_LVL_INFO, c, "T301: no answer after %u s",
 			 c->tg ? c->tg->conf.t301_s : 0);
 		call_abort(c, PRI_CAUSE_NO_ANSWER);
+		break;
+	case CALL_EV_T310:
+		call_log(LOG_LVL_INFO, c, "T310: no ALERTING, PROGRESS or "
+			 "CONNECT %u s after CALL PROCEEDING",
+			 c->tg ? c->tg->conf.t310_s : 0);
+		/* Q.931 §5.1.6: clear with cause 102 */
+		call_abort(c, PRI_CAUSE_RECOVERY_ON_TIMER_EXPIRE);
 		break;
 	case CALL_EV_MAX_DURATION:
 		call_log(LOG_LVL_NOTICE, c, "maximum duration of %u s reached",

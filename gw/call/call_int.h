@@ -57,6 +57,7 @@ enum call_event {
 	CALL_EV_SIP_ANSWERED,	 /* UAC: 2xx (msg); UAS: ACK (msg) */
 	CALL_EV_SIP_CLOSED,	 /* SIP leg gone: end */
 	CALL_EV_T301,		 /* ringing too long */
+	CALL_EV_T310,		 /* proceeding too long */
 	CALL_EV_MAX_DURATION,
 	CALL_EV_SHUTDOWN,
 };
@@ -117,7 +118,7 @@ struct call {
 	int cause;	    /* Q.850 cause the call ended with */
 	unsigned sip_code;  /* SIP final status sent or received */
 	char released_by[8]; /* "sip", "pstn", "gw" */
-	struct loop_timer t301, maxdur;
+	struct loop_timer t301, t310, maxdur;
 	struct loop_defer free_defer;
 	uint64_t t_start_ms, t_answer_ms;
 };

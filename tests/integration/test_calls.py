@@ -39,6 +39,15 @@ cause = 44
 behaviour = answer
 alert_ms = 50
 answer_ms = 60000
+[number 30110]
+behaviour = answer
+alert_ms = 0
+answer_ms = 0
+hangup_ms = 500
+[number 30108]
+behaviour = silent
+[number 30109]
+behaviour = proceeding
 """
 
 
@@ -138,9 +147,41 @@ def sip_call_answered_and_cleared_by_bye():
                     "channel idle again")
 
 
+def tshark_q931(path):
+    """(direction, message type, cause) of each Q.931 message in a LAPD
+    pcap, as tshark decodes it."""
+    import subprocess
+    p = subprocess.run(["tshark", "-r", path, "-Y", "q931", "-T", "fields",
+                        "-E", "separator=|", "-e", "lapd.direction",
+                        "-e", "q931.message_type", "-e", "q931.cause_value",
+                        "-e", "q931.called_party_number.digits"],
+                       capture_output=True, text=True, timeout=30)
+    check_eq(p.returncode, 0, "tshark: " + p.stderr[-300:])
+    return [tuple(l.split("|")) for l in p.stdout.splitlines() if l]
+
+
 @test
 def busy_gives_486_with_cause_17():
-    check_failure(Setup(), "+4930101", 486, 17)
+    pcap = harness.scratch("span1.pcap")
+    s = Setup()
+    # the same again with a D-channel capture on gwd's span 1
+    s.gw.stop()
+    s.gw = Gwd(gwd_conf(s.ps.sim_sock, s.sip_port, s.dest_port).replace(
+        "type = e1\n[span 2]", "type = e1\npcap = %s\n[span 2]" % pcap, 1),
+        name="gwd2")
+    s.gw.wait_spans(lambda sp: all(
+        x["state"] == "up" and x["channels"]["idle"] == 30
+        for x in sp.values()), 8, "spans up again")
+    check_failure(s, "+4930101", 486, 17)
+    s.gw.stop()
+    msgs = tshark_q931(pcap)
+    types = [m[1] for m in msgs]
+    # Q.931 message types: SETUP 0x05, DISCONNECT 0x45, RELEASE 0x4d
+    check("0x05" in types or "5" in types, "SETUP decoded by tshark", msgs)
+    setup = [m for m in msgs if m[1] in ("0x05", "5")][0]
+    check_eq(setup[3], "30101", "called number decoded by tshark")
+    disc = [m for m in msgs if m[1] in ("0x45", "69")]
+    check(disc and disc[0][2] in ("17", "0x11"), "DISCONNECT cause 17", msgs)
 
 
 @test
@@ -179,6 +220,39 @@ def cause_44_is_retried_once_on_another_channel():
 
 
 @test
+def isdn_timers_t303_and_t310_end_the_call():
+    import time
+    s = Setup("t310_s = 2\n")
+    t0 = time.monotonic()
+    # libpri clears with 18 (no user responding) after T303 expires twice
+    check_failure(s, "+4930108", 408, 18)
+    t303 = time.monotonic() - t0
+    t0 = time.monotonic()
+    check_failure(s, "+4930109", 504, 102)  # T310 after CALL PROCEEDING
+    t310 = time.monotonic() - t0
+    print("  T303 path %.1fs, T310 path %.1fs" % (t303, t310))
+
+
+@test
+def simultaneous_clearing_from_both_ends_leaves_nothing_behind():
+    s = Setup()
+    # pstnsim clears 500 ms after answering; sipp sends BYE at about the
+    # same moment: every interleaving of BYE and DISCONNECT must end clean
+    for hold in (480, 490, 500, 510, 520):
+        # sipp may see either order (its result is not the point here)
+        r = Sipp("uac_answer", remote=s.remote, CALLED="+4930110",
+                 CALLING="+4930999888", HOLD_MS=hold,
+                 scratch=harness.Scratch.dir, name="race%d" % hold)
+        r.run(timeout=15)
+    wait_for(lambda: not s.gw.ctl("calls")["calls"], 5, "no calls left")
+    s.gw.wait_spans(lambda sp: sp[1]["channels"]["idle"] == 30 and
+                    sp[2]["channels"]["idle"] == 30, 5, "all channels idle")
+    rel = s.ps.events(0, type="call_released")
+    check_eq(len(rel), 5, "calls released at pstnsim")
+    check(s.gw.proc.alive(), "gwd still running")
+
+
+@test
 def no_route_gives_404_with_cause_3():
     s = Setup()
     check_failure(s, "+3312345", 404, 3)
@@ -205,6 +279,51 @@ def full_trunk_group_answers_503_with_retry_after():
     res = check_failure(s, "+4930100", 503, 34)
     check_eq(final(res).hdr("retry-after"), "7", "Retry-After")
     held.wait(20)
+
+
+@test
+def trunk_group_cause_override_applies_and_gwctl_shows_it():
+    s = Setup("causes_q850 = 17:480\ncauses_sip = 480:17\n")
+    check_failure(s, "+4930101", 480, 17)
+    rc, out, err = s.gw.gwctl("causes", "carrier")
+    check_eq(rc, 0, "gwctl causes exit status: " + err)
+    line = [l for l in out.splitlines() if l.strip().startswith("17 ")]
+    check(line and "480" in line[0] and "override" in line[0],
+          "override shown", out[:800])
+    rc, out, err = s.gw.gwctl("causes", "nosuchgroup")
+    check_eq(rc, 1, "unknown trunk group")
+
+
+@test
+def gwctl_calls_lists_a_call_in_progress():
+    s = Setup()
+    held = Sipp("uac_answer", remote=s.remote, CALLED="+4930100",
+                CALLING="+4930999888", HOLD_MS=2000,
+                scratch=harness.Scratch.dir).start()
+    calls = wait_for(lambda: [c for c in s.gw.ctl("calls")["calls"]
+                              if c["state"] == "active"], 5, "active call")
+    c = calls[0]
+    check_eq(c["dir"], "sip-to-pstn", "direction")
+    check_eq(c["trunkgroup"], "carrier", "trunk group")
+    check_eq(c["called"], "+4930100", "called")
+    check_eq(c["span"], 1, "span")
+    rc, out, err = s.gw.gwctl("calls")
+    check(rc == 0 and "+4930100" in out and "active" in out,
+          "gwctl calls table", out)
+    res = held.wait(15)
+    check(res.ok, "sipp failed", res.describe())
+    wait_for(lambda: not s.gw.ctl("calls")["calls"], 5, "call gone")
+
+
+@test
+def maximum_duration_ends_the_call_from_the_gateway():
+    s = Setup("max_duration_s = 1\n")
+    res = s.uac("uac_bye_from_remote", "+4930100")
+    check(res.ok, "sipp failed", res.describe())
+    bye = res.first(direction="received", method="BYE")
+    check_eq(reason_cause(bye), 16, "Reason in the gateway's BYE")
+    rel = s.ps.wait_event(5, 0, type="call_released")
+    check_eq(rel["cause"], 16, "cause toward the PSTN")
 
 
 @test

@@ -93,6 +93,33 @@ def good_config_prints_normalised_and_reparses():
 
 
 @test
+def trunk_group_values_are_checked():
+    tg = SIM_SPAN + "[trunkgroup a]\nspans = 1\n"
+    expect_error(tg + "prefixes = 49, 3x\n",
+                 "7: trunk group a: bad prefix '3x': digits of an E.164 "
+                 "number, or *")
+    expect_error(tg + "sip_dest = sip:proxy.example.com\n",
+                 "7: trunk group a: sip_dest 'sip:proxy.example.com' is not "
+                 "a sip: or sips: URI with a numeric host")
+    expect_error(tg + "causes_q850 = 34:603\n",
+                 "7: trunk group a: causes_q850: cause 34 is transient and "
+                 "must not map to 603: a 6xx stops the proxy from trying "
+                 "another gateway")
+    expect_error(tg + "country_code = +49\n",
+                 "7: trunk group a: country_code '+49' must be digits")
+
+
+@test
+def sample_config_is_valid():
+    sample = os.path.join(harness.ROOT, "gw", "gwd.conf.sample")
+    p = subprocess.run([binary("gwd"), "-n", "-c", sample],
+                       capture_output=True, text=True, timeout=10)
+    check_eq(p.returncode, 0, "gwd -n on the sample: " + p.stderr)
+    check("prefixes = 49" in p.stdout, "sample trunk group printed",
+          p.stdout[-500:])
+
+
+@test
 def gwctl_without_gwd():
     sock = scratch("nobody.sock")
     rc, out, err = run_gwctl(["-s", sock, "spans"])
