@@ -12,6 +12,7 @@
 #include "call/cause.h"
 #include "conf_check.h"
 #include "conf_keys.h"
+#include "sip/sip_acl.h"
 #include "sip/sip_tp.h"
 #include "sip/sip_uri.h"
 
@@ -316,6 +317,20 @@ static int check_sip(const struct conf *c, char *err, size_t cap)
 			       err, cap, "sip: rtp_port_max %u must be above "
 			       "rtp_port_min %u", sip->rtp_port_max,
 			       sip->rtp_port_min);
+	/* the list the UA core parses again at start (sip_ua_new) */
+	struct sip_acl acl;
+	char why[128];
+	if (sip_acl_parse(&acl, sip->trusted, why, sizeof(why)))
+		return fail_at(c, sip->key_line[conf_key_find(&conf_sec_sip,
+							      "trusted")],
+			       err, cap,
+			       "sip: trusted: %s (want a list of address/bits "
+			       "such as 10.0.0.0/8, ::1/128)",
+			       why);
+	if (sip->auth_user[0] && !sip->auth_password[0])
+		return fail_at(c, sip->key_line[conf_key_find(&conf_sec_sip,
+							      "auth_user")],
+			       err, cap, "sip: auth_user needs auth_password");
 	return 0;
 }
 

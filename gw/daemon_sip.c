@@ -23,8 +23,16 @@ static void tp_recv(void *arg, const struct sip_msg *m,
 	sip_txn_recv(gw->sip_txn, m, from);
 }
 
+static void tp_conn_failed(void *arg, const struct sip_peer *peer)
+{
+	struct gw *gw = arg;
+	if (gw->sip_txn)
+		sip_txn_tp_failed(gw->sip_txn, peer);
+}
+
 static const struct sip_tp_handlers tp_h = {
 	.recv = tp_recv,
+	.conn_failed = tp_conn_failed,
 };
 
 static int io_send(void *arg, struct sip_peer *to, const void *buf,
@@ -140,6 +148,10 @@ int gw_sip_init(struct gw *gw, char *err, size_t cap)
 		.prack = sc->prack,
 		.session_expires_s = sc->session_expires_s,
 		.min_se_s = sc->min_se_s,
+		.trusted = sc->trusted,
+		.auth_realm = sc->auth_realm,
+		.auth_user = sc->auth_user,
+		.auth_password = sc->auth_password,
 	};
 	rc = sip_ua_new(&gw->sip_ua, gw->loop, gw->sip_txn, &uac, &uio,
 			&call_ua_handlers, gw);

@@ -372,8 +372,11 @@ int call_sip_connect(struct call *c, const struct isdn_setup *st)
 	const char *dest = c->tg->conf.sip_dest;
 	struct sip_uri u;
 	struct sip_peer peer;
-	if (sip_uri_parse(&u, pl_from(dest)) || sip_tp_uri_peer(&u, &peer))
+	if (sip_uri_parse(&u, pl_from(dest)) || sip_tp_uri_peer(&u, &peer)) {
+		log_warn("call %u: trunk group %s: sip_dest %s unusable", c->id,
+			 c->tg->conf.name, dest);
 		return PRI_CAUSE_NO_ROUTE_DESTINATION;
+	}
 	char host[80], ruri[256], from[160], hdrs[CALL_HDRS_MAX];
 	bool v6 = u.host_ipv6;
 	snprintf(ruri, sizeof(ruri), "%s:%s@%s%.*s%s%s%.*s%.*s",
@@ -383,16 +386,22 @@ int call_sip_connect(struct call *c, const struct isdn_setup *st)
 		 u.port_pl.p, (int)u.params.l, u.params.p ? u.params.p : "");
 	struct sockaddr_storage ours;
 	if (sip_tp_local(c->gw->sip_tp, peer.proto, peer.remote.ss_family,
-			 &ours))
+			 &ours)) {
+		log_warn("call %u: no %s listener of the address family of %s "
+			 "([sip] listen)", c->id, sip_proto_name(peer.proto),
+			 dest);
 		return PRI_CAUSE_NETWORK_OUT_OF_ORDER;
+	}
 	sip_sa_hostport(&ours, host, sizeof(host));
 	identity_hdrs(st, host, from, sizeof(from), hdrs, sizeof(hdrs));
 	snprintf(c->calling_in, sizeof(c->calling_in), "%s", st->calling);
 
 	const struct tdm_span *tdm = isdn_span_tdm(isdn_call_span(c->ic));
 	sdp_local_init(c, tdm ? tdm->law : TDM_LAW_ALAW);
-	if (call_rtp_open(c, &peer.remote))
+	if (call_rtp_open(c, &peer.remote)) {
+		log_warn("call %u: no RTP port toward %s", c->id, dest);
 		return PRI_CAUSE_RESOURCE_UNAVAIL_UNSPECIFIED;
+	}
 	if (sdp_offer(&c->sdp_local, &c->sdp_last) || print_last(c))
 		return PRI_CAUSE_NORMAL_TEMPORARY_FAILURE;
 	struct sip_sess_out o = {
@@ -402,6 +411,8 @@ int call_sip_connect(struct call *c, const struct isdn_setup *st)
 		.extra_hdrs = hdrs,
 		.sdp = c->sdp_answer,
 		.sdp_len = c->sdp_answer_len,
+		.auth_user = c->tg->conf.sip_auth_user,
+		.auth_password = c->tg->conf.sip_auth_password,
 	};
 	int rc = sip_sess_connect(c->gw->sip_ua, &c->ss, &o, &call_sip_handlers,
 				  c);

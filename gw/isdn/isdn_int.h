@@ -7,6 +7,7 @@
 #include <libpri.h>
 
 #include "isdn.h"
+#include "isdn/isdn_pcap.h"
 
 #define ISDN_REOPEN_MS 1000	  /* retry opening a back end */
 #define ISDN_RESTART_GUARD_MS 15000 /* give up waiting for RESTART ACK */
@@ -60,6 +61,7 @@ struct isdn_span {
 	struct isdn_chan chan[TDM_MAX_TIMESLOTS + 1];
 	unsigned rr_last; /* round-robin hunting: last timeslot taken */
 	struct isdn_call *calls;
+	struct isdn_pcap *pcap; /* D-channel capture (conf pcap), or NULL */
 	struct isdn_span_status cnt; /* counters part only */
 	int last_open_err;
 };

@@ -17,62 +17,23 @@ static void span_close_backend(struct isdn_span *s);
 
 /* ---- D-channel capture (conf pcap) ---- */
 
-/* Captures by span. struct isdn_span (isdn_int.h) has no field for the
- * writer yet, so the few spans with a capture are listed here; an empty
- * list costs one test per frame. */
-struct span_pcap {
-	struct span_pcap *next;
-	const struct isdn_span *s;
-	struct isdn_pcap *p;
-};
-static struct span_pcap *span_pcaps;
-
-static struct isdn_pcap *span_pcap(const struct isdn_span *s)
-{
-	for (struct span_pcap *c = span_pcaps; c; c = c->next)
-		if (c->s == s)
-			return c->p;
-	return NULL;
-}
-
 /* Records a frame as libpri sees it: 2 FCS bytes at the end (tdm.h). */
 static void pcap_frame(const struct isdn_span *s, bool out, const void *buf,
 		       int len)
 {
-	struct isdn_pcap *p = span_pcaps ? span_pcap(s) : NULL;
-	if (p && len >= 2)
-		isdn_pcap_write(p, out, buf, (size_t)len - 2);
+	if (s->pcap && len >= 2)
+		isdn_pcap_write(s->pcap, out, buf, (size_t)len - 2);
 }
 
 static void pcap_open(struct isdn_span *s)
 {
-	struct span_pcap *c;
-	int rc = -ENOMEM;
 	if (!s->conf.pcap[0])
 		return;
-	c = calloc(1, sizeof(*c));
-	if (c && (rc = isdn_pcap_open(&c->p, s->conf.pcap,
-				      s->conf.side == CONF_SIDE_NET)) == 0) {
-		c->s = s;
-		c->next = span_pcaps;
-		span_pcaps = c;
-		return;
-	}
-	free(c);
-	isdn_log(LOG_LVL_WARN, s, "no D-channel capture to %s: %s",
-		 s->conf.pcap, strerror(-rc));
-}
-
-static void pcap_close(const struct isdn_span *s)
-{
-	for (struct span_pcap **cp = &span_pcaps; *cp; cp = &(*cp)->next)
-		if ((*cp)->s == s) {
-			struct span_pcap *c = *cp;
-			*cp = c->next;
-			isdn_pcap_close(c->p);
-			free(c);
-			return;
-		}
+	int rc = isdn_pcap_open(&s->pcap, s->conf.pcap,
+				s->conf.side == CONF_SIDE_NET);
+	if (rc)
+		isdn_log(LOG_LVL_WARN, s, "no D-channel capture to %s: %s",
+			 s->conf.pcap, strerror(-rc));
 }
 
 /* ---- libpri I/O callbacks ---- */
@@ -487,7 +448,7 @@ void isdn_free(struct isdn *i)
 		}
 		pri_set_userdata(s->pri, NULL);
 		retire_pri(s->pri);
-		pcap_close(s);
+		isdn_pcap_close(s->pcap);
 		free(s);
 	}
 	free(i);

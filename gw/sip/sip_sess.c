@@ -17,6 +17,7 @@
 
 static const char *const check_prack[] = {"100rel", "timer", NULL};
 static const char *const check_plain[] = {"timer", NULL};
+static const char *const body_types[] = {"application/sdp", NULL};
 
 static unsigned t1_ms(const struct sip_sess *s)
 {
@@ -101,6 +102,9 @@ void sess_free(struct sip_sess *s)
 	free(s->out_from);
 	free(s->out_route);
 	free(s->out_extra);
+	free(s->auth_user);
+	free(s->auth_password);
+	free(s->auth_hdr);
 	free(s->ack_buf);
 	free(s->end_hdrs);
 	free(s);
@@ -492,6 +496,10 @@ bool sess_checks_ok(const struct sip_ua *ua, struct sip_stx *st,
 	struct sip_check_result r;
 	char hdrs[512];
 	cc.supported = ua->conf.prack ? check_prack : check_plain;
+	/* §8.2.3: bodies we take (415) and what our answers carry (406);
+	 * an INFO body is judged by the call layer (RFC 6086 §4.2.2) */
+	cc.accept = m->method == SIP_METHOD_INFO ? NULL : body_types;
+	cc.produce = body_types;
 	if (!sip_check(m, &cc, &r))
 		return true;
 	if (sip_check_print_hdrs(&r, hdrs, sizeof(hdrs)) < 0)
@@ -657,7 +665,21 @@ static int send_invite(struct sip_sess *s)
 			    sizeof(s->contact))))
 		return e;
 	r.contact = s->contact;
-	if (!(h = hdrs_make(s, H_ALLOW | H_SUPPORTED | H_SE_REQ, s->out_extra)))
+	if (s->auth_hdr) {
+		/* §22.2: the credentials go with the caller's headers */
+		size_t xl = s->out_extra ? strlen(s->out_extra) : 0;
+		char *x = malloc(xl + strlen(s->auth_hdr) + 1);
+		if (!x)
+			return -ENOMEM;
+		memcpy(x, s->out_extra ? s->out_extra : "", xl);
+		strcpy(x + xl, s->auth_hdr);
+		h = hdrs_make(s, H_ALLOW | H_SUPPORTED | H_SE_REQ, x);
+		free(x);
+	} else {
+		h = hdrs_make(s, H_ALLOW | H_SUPPORTED | H_SE_REQ,
+			      s->out_extra);
+	}
+	if (!h)
 		return -ENOMEM;
 	r.extra_hdrs = h;
 	r.ctype = "application/sdp";
@@ -693,6 +715,12 @@ int sip_sess_connect(struct sip_ua *ua, struct sip_sess **sp,
 					   strlen(o->extra_hdrs))) ||
 	    (o->sdp && o->sdp_len &&
 	     sess_set_str(&s->local_sdp, o->sdp, o->sdp_len)))
+		goto out;
+	if (o->auth_user && o->auth_user[0] &&
+	    (sess_set_str(&s->auth_user, o->auth_user, strlen(o->auth_user)) ||
+	     sess_set_str(&s->auth_password,
+			  o->auth_password ? o->auth_password : "",
+			  o->auth_password ? strlen(o->auth_password) : 0)))
 		goto out;
 	if (o->to)
 		e = sess_set_str(&s->out_to, o->to, strlen(o->to));
@@ -845,6 +873,46 @@ static void uac_2xx(struct sip_sess *s, const struct sip_msg *req,
 		s->h->established(s->arg, s, m);
 }
 
+/* RFC 3261 §22.2: answers a 401/407 once with credentials (the
+ * strongest challenge, RFC 7616 §3.7). Returns 0 when a new INVITE is
+ * out, else -errno (the failure is then reported). */
+static int uac_auth_retry(struct sip_sess *s, const struct sip_msg *m)
+{
+	struct sip_auth_chal c;
+	char val[1024], *line;
+	int n;
+	if ((m->status != 401 && m->status != 407) || !s->auth_user ||
+	    s->auth_tried)
+		return -EPERM;
+	s->auth_tried = true;
+	if ((n = sip_auth_pick(m, NULL, &c)))
+		return n;
+	struct sip_auth_uac u = {
+	    .username = s->auth_user,
+	    .password = s->auth_password,
+	    .method = "INVITE",
+	    .uri = s->out_ruri,
+	    .nc = 1,
+	};
+	if ((n = sip_auth_uac_answer(&c, &u, val, sizeof(val))) < 0)
+		return n;
+	const char *name = sip_auth_answer_hdr(&c);
+	if (!(line = malloc(strlen(name) + (size_t)n + 5)))
+		return -ENOMEM;
+	sprintf(line, "%s: %s\r\n", name, val);
+	free(s->auth_hdr);
+	s->auth_hdr = line;
+	/* §8.1.3.5: same Call-ID and From tag, CSeq + 1, a fresh dialog */
+	s->inv_cseq++;
+	s->has_dialog = false;
+	s->peer_rseq = 0;
+	s->state = SESS_CALLING;
+	sip_dialog_clear(&s->d);
+	if ((n = send_invite(s)))
+		s->inv_ctx = NULL;
+	return n;
+}
+
 static void uac_final(struct sip_sess *s, const struct sip_msg *m)
 {
 	uint32_t min_se;
@@ -866,6 +934,8 @@ static void uac_final(struct sip_sess *s, const struct sip_msg *m)
 			return;
 		s->inv_ctx = NULL;
 	}
+	if (uac_auth_retry(s, m) == 0)
+		return;
 	sess_close(s, SIP_END_REJECTED, m->status, m);
 }
 

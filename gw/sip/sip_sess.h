@@ -43,6 +43,15 @@ struct sip_ua_conf {
 	unsigned session_expires_s; /* RFC 4028 interval we ask for; 0: off */
 	unsigned min_se_s;	   /* our Min-SE; 0: 90 */
 	unsigned max_sessions;	   /* beyond: 503; 0: 100000 */
+	/* RFC 3261 §22.1, RFC 7616: with auth_user set, requests outside a
+	 * dialog (not ACK, CANCEL) from sources outside trusted are
+	 * challenged (401, SHA-256 and MD5) and must authenticate as
+	 * auth_user/auth_password; a wrong answer gets 403. Strings are
+	 * copied. Added for the digest wiring. */
+	const char *trusted;	   /* CIDR list (sip_acl.h); NULL: none */
+	const char *auth_realm;	   /* NULL or "": "gwd" */
+	const char *auth_user;	   /* NULL or "": no challenges */
+	const char *auth_password;
 };
 
 /* What the core needs besides the transaction layer. */
@@ -154,11 +163,17 @@ struct sip_sess_out {
 	const char *extra_hdrs;	 /* PAI, Privacy, Diversion..., CRLF each */
 	const char *sdp;	 /* offer, NULL for none */
 	size_t sdp_len;
+	/* RFC 3261 §22.2: with auth_user set, one 401/407 is answered by a
+	 * new INVITE (same Call-ID and From tag, CSeq + 1) carrying
+	 * Authorization / Proxy-Authorization. NULL: not retried. */
+	const char *auth_user;
+	const char *auth_password;
 };
 
 /*
  * Sends an INVITE and creates the session. Responses come through the
- * handlers; a 401/407 is not retried here. Returns 0 with *sp set, or
+ * handlers; a 401/407 is retried once when o->auth_user is set (the
+ * challenge is not reported), else reported as a rejection. Returns 0 with *sp set, or
  * -errno (-EHOSTUNREACH: the next hop is not a numeric address) and no
  * callback follows.
  */

@@ -8,6 +8,8 @@
 #ifndef GW_SIP_SESS_INT_H
 #define GW_SIP_SESS_INT_H
 
+#include "sip/sip_acl.h"
+#include "sip/sip_auth.h"
 #include "sip/sip_dialog.h"
 #include "sip/sip_sess.h"
 
@@ -48,6 +50,10 @@ struct sip_ua {
 	unsigned n_sess;
 	struct sip_sess *dead; /* destroyed, freed by `reap` */
 	struct loop_defer reap;
+	/* digest challenges of untrusted sources (conf.auth_user set) */
+	struct sip_auth_srv *auth; /* owned; NULL: no challenges */
+	struct sip_acl trusted;
+	char *auth_user, *auth_password; /* owned copies */
 };
 
 /* One call leg; owned by the core (see sip_sess.h for the call layer's
@@ -95,6 +101,9 @@ struct sip_sess {
 	bool sent_offer;	 /* the INVITE carried SDP */
 	uint32_t peer_rseq;	 /* last RSeq PRACKed, 0: none */
 	char *out_ruri, *out_to, *out_from, *out_route, *out_extra;
+	char *auth_user, *auth_password; /* for one 401/407 retry */
+	char *auth_hdr;			 /* our Authorization line, CRLF */
+	bool auth_tried;		 /* the retry is done */
 	char *ack_buf; /* ACK for the 2xx with CSeq ack_sent_cseq */
 	size_t ack_len;
 	uint32_t ack_sent_cseq;

@@ -56,6 +56,12 @@ struct sip_tp_handlers {
 	 */
 	void (*recv)(void *arg, const struct sip_msg *m,
 		     const struct sip_peer *from);
+	/*
+	 * An outgoing stream connection failed before it was established
+	 * (connect refused or timed out, TLS handshake or certificate
+	 * check failed): what was queued on it is lost. May be NULL.
+	 */
+	void (*conn_failed)(void *arg, const struct sip_peer *peer);
 };
 
 /* Creates the transport layer (no listeners yet). Returns 0 or -errno. */

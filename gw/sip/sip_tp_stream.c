@@ -92,13 +92,20 @@ static void conn_reap(struct loop_defer *d)
 }
 
 /* Closes the socket now and frees the connection after this loop round.
- * No callback is made. */
+ * An outgoing connection that never got established is reported through
+ * h.conn_failed (its queued messages are lost). */
 static void conn_close(struct tp_conn *c, const char *why, bool warn)
 {
 	struct sip_tp *tp = c->tp;
 	char a[INET6_ADDRSTRLEN + 8];
 	if (c->state == TP_CONN_CLOSED)
 		return;
+	bool failed = c->outgoing && (c->state == TP_CONN_CONNECTING ||
+				      c->state == TP_CONN_HANDSHAKE);
+	struct sip_peer peer = {
+		.proto = c->proto, .remote = c->remote, .local = c->local,
+		.conn_id = c->id,
+	};
 	if (warn ? log_enabled(LOG_LVL_WARN) : log_enabled(LOG_LVL_DEBUG))
 		log_msg(warn ? LOG_LVL_WARN : LOG_LVL_DEBUG,
 			"sip tp: %s conn %u %s %s closed: %s",
@@ -117,6 +124,8 @@ static void conn_close(struct tp_conn *c, const char *why, bool warn)
 	tp->n_conns--;
 	conn_list_add(&tp->dead, c);
 	loop_defer(tp->loop, &c->defer, conn_reap, c);
+	if (failed && tp->h.conn_failed)
+		tp->h.conn_failed(tp->arg, &peer);
 }
 
 /* Watches for input unless draining, and for output while any is queued

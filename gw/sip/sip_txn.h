@@ -92,6 +92,14 @@ void sip_txn_free(struct sip_txn *t);
 void sip_txn_recv(struct sip_txn *t, const struct sip_msg *m,
 		  const struct sip_peer *src);
 
+/*
+ * The transport could not deliver to `peer` (a stream connection failed
+ * before it was established): every pending client transaction sent
+ * that way ends with -EIO, reported after this call returns (RFC 3261
+ * §8.1.3.1, §18.4: a transport error counts as a 503).
+ */
+void sip_txn_tp_failed(struct sip_txn *t, const struct sip_peer *peer);
+
 /* A new branch "z9hG4bK" + 22 random characters. Returns buf. */
 const char *sip_txn_branch(struct sip_txn *t, char *buf, size_t cap);
 

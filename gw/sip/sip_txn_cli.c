@@ -7,6 +7,7 @@
  * (a failed first send) reach it only after that call has returned.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -457,3 +458,33 @@ void ctx_recv_response(struct sip_txn *t, const struct sip_msg *m,
 	else
 		ctx_nict_response(ct, m);
 }
+
+/* Whether a request sent to `to` went over the connection in `peer`. */
+static bool ctx_used_conn(const struct sip_ctx *ct, const struct sip_peer *peer)
+{
+	const struct sip_peer *to = &ct->to;
+	if (to->proto != peer->proto)
+		return false;
+	if (to->conn_id && peer->conn_id)
+		return to->conn_id == peer->conn_id;
+	if (to->remote.ss_family != peer->remote.ss_family)
+		return false;
+	size_t n = to->remote.ss_family == AF_INET6
+			   ? sizeof(struct sockaddr_in6)
+			   : sizeof(struct sockaddr_in);
+	return memcmp(&to->remote, &peer->remote, n) == 0;
+}
+
+void sip_txn_tp_failed(struct sip_txn *t, const struct sip_peer *peer)
+{
+	for (struct txn_link *l = t->all.next; l != &t->all; l = l->next) {
+		if (l->server)
+			continue;
+		struct sip_ctx *ct = (struct sip_ctx *)(void *)((char *)l -
+					offsetof(struct sip_ctx, all));
+		if ((ct->state == CTX_CALLING || ct->state == CTX_PROCEEDING) &&
+		    ctx_used_conn(ct, peer))
+			ctx_terminate(ct, -EIO); /* §8.1.3.1: act as a 503 */
+	}
+}
+

@@ -267,6 +267,11 @@ static void out_of_dialog(struct sip_ua *ua, struct sip_stx *st,
 	char hdrs[256];
 	unsigned code;
 	allow_hdrs(ua, hdrs, sizeof(hdrs));
+	/* §8.2: the UAS checks (416, 420, 415, 400...) come before the
+	 * method's processing for every request; INVITE runs them in
+	 * sess_incoming */
+	if (m->method != SIP_METHOD_INVITE && !sess_checks_ok(ua, st, m, NULL))
+		return;
 	switch (m->method) {
 	case SIP_METHOD_INVITE:
 		sess_incoming(ua, st, m, src);
@@ -300,6 +305,41 @@ static void out_of_dialog(struct sip_ua *ua, struct sip_stx *st,
 	respond_plain(ua, st, 501, hdrs);
 }
 
+/* RFC 3261 §22.1, RFC 7616 §3.3: whether a request outside a dialog may
+ * go on; if not, it has been answered 401 (a fresh challenge, stale=true
+ * for an expired or replayed nonce) or 403 (wrong credentials). Trusted
+ * sources and a core without auth_user are never challenged. */
+static bool authorized(struct sip_ua *ua, struct sip_stx *st,
+		       const struct sip_msg *m, const struct sip_peer *src)
+{
+	struct sip_auth_result r;
+	char hdrs[1024];
+	uint64_t now_ms = loop_now_ms(ua->loop);
+	bool stale = false;
+	if (!ua->auth || m->method == SIP_METHOD_ACK ||
+	    m->method == SIP_METHOD_CANCEL ||
+	    sip_acl_match(&ua->trusted, (const struct sockaddr *)&src->remote))
+		return true;
+	switch (sip_auth_srv_verify(ua->auth, m, false, now_ms, &r)) {
+	case SIP_AUTH_OK:
+		return true;
+	case SIP_AUTH_MISSING:
+		break;
+	case SIP_AUTH_STALE:
+		stale = true;
+		break;
+	case SIP_AUTH_BAD:
+		respond_plain(ua, st, 403, NULL);
+		return false;
+	}
+	if (sip_auth_srv_challenges(ua->auth, false, stale, now_ms, hdrs,
+				    sizeof(hdrs)) < 0)
+		respond_plain(ua, st, 500, NULL);
+	else
+		respond_plain(ua, st, 401, hdrs);
+	return false;
+}
+
 static void h_request(void *arg, struct sip_stx *st, const struct sip_msg *m,
 		      const struct sip_peer *src)
 {
@@ -326,6 +366,8 @@ static void h_request(void *arg, struct sip_stx *st, const struct sip_msg *m,
 			respond_plain(ua, st, 481, NULL); /* §12.2.2 */
 		return;
 	}
+	if (!authorized(ua, st, m, src))
+		return;
 	out_of_dialog(ua, st, m, src);
 }
 
@@ -364,12 +406,53 @@ const struct sip_txn_handlers sip_ua_txn_handlers = {
     .stray_response = h_stray,
 };
 
+/* The digest lookup: our one user (sip_auth.h sip_auth_lookup_fn). */
+static int auth_lookup(void *arg, const char *user, const char *realm,
+		       enum sip_auth_alg alg, char *secret, size_t cap,
+		       bool *is_ha1)
+{
+	struct sip_ua *ua = arg;
+	(void)realm;
+	(void)alg;
+	*is_ha1 = false;
+	if (strcmp(user, ua->auth_user) ||
+	    (size_t)snprintf(secret, cap, "%s", ua->auth_password) >= cap)
+		return -ENOENT;
+	return 0;
+}
+
+/* Sets up the trusted list and the verifier from conf (strings copied;
+ * the conf pointers are cleared). Returns 0 or -errno. */
+static int ua_auth_init(struct sip_ua *ua)
+{
+	struct sip_ua_conf *c = &ua->conf;
+	const char *realm =
+	    c->auth_realm && c->auth_realm[0] ? c->auth_realm : "gwd";
+	struct sip_auth_srv_conf ac = {
+	    .realm = realm,
+	    .lookup = auth_lookup,
+	    .lookup_arg = ua,
+	};
+	int e = sip_acl_parse(&ua->trusted, c->trusted, NULL, 0);
+	bool on = c->auth_user && c->auth_user[0];
+	if (!e && on &&
+	    (!(ua->auth_user = strdup(c->auth_user)) ||
+	     !(ua->auth_password =
+		   strdup(c->auth_password ? c->auth_password : ""))))
+		e = -ENOMEM;
+	if (!e && on)
+		e = sip_auth_srv_new(&ua->auth, &ac);
+	c->trusted = c->auth_realm = c->auth_user = c->auth_password = NULL;
+	return e;
+}
+
 int sip_ua_new(struct sip_ua **uap, struct loop *loop, struct sip_txn *txn,
 	       const struct sip_ua_conf *conf, const struct sip_ua_io *io,
 	       const struct sip_ua_handlers *h, void *arg)
 {
 	struct sip_ua *ua = calloc(1, sizeof(*ua));
 	unsigned nb = 256;
+	int e;
 	if (!ua)
 		return -ENOMEM;
 	ua->loop = loop;
@@ -402,6 +485,10 @@ int sip_ua_new(struct sip_ua **uap, struct loop *loop, struct sip_txn *txn,
 		return -ENOMEM;
 	}
 	ua->tab_mask = nb - 1;
+	if ((e = ua_auth_init(ua))) {
+		sip_ua_free(ua);
+		return e;
+	}
 	*uap = ua;
 	return 0;
 }
@@ -415,6 +502,9 @@ void sip_ua_free(struct sip_ua *ua)
 			sess_destroy(ua->tab[i]);
 	loop_defer_cancel(ua->loop, &ua->reap);
 	reap(&(struct loop_defer){.arg = ua});
+	sip_auth_srv_free(ua->auth);
+	free(ua->auth_user);
+	free(ua->auth_password);
 	free(ua->tab);
 	free(ua->ua_str);
 	free(ua);

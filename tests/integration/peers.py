@@ -700,20 +700,24 @@ class Kamailio:
     Kamailio(scratch=None, listen_port=None, gateways=[(host, port, proto)
              or (host, port, proto, priority)], alg="round-robin" or
              "priority", fr_timer_ms=2000, fr_inv_timer_ms=30000,
-             ping_interval_s=1, debug=2, name="kamailio")
+             ping_interval_s=1, debug=2, name="kamailio", shm_mb=64)
 
     Listens on udp and tcp 127.0.0.1:listen_port. Numeric Request-URI users
     (^\\+?[0-9]+$) go to a gateway (ds_select_dst + t_relay); 408/500/503
     or no reply fail over to the next (ds_next_dst), and a gateway that sent
     no reply is marked inactive; others get 404. OPTIONS probing every
     ping_interval_s marks gateways active/inactive. With "priority" the
-    first gateway listed is preferred unless priorities are given."""
+    first gateway listed is preferred unless priorities are given.
+    shm_mb: the shared memory pool (-m); tm keeps every transaction there
+    for its wait timer, so loads of some hundred calls/s need more than
+    the default 64."""
 
     ALGS = {"round-robin": 4, "priority": 8, "hash-callid": 0}
 
     def __init__(self, scratch=None, listen_port=None, gateways=(),
                  alg="round-robin", fr_timer_ms=2000, fr_inv_timer_ms=30000,
-                 ping_interval_s=1, debug=2, name="kamailio", wait=True):
+                 ping_interval_s=1, debug=2, name="kamailio", wait=True,
+                 shm_mb=64):
         self.scratch = _scratch(scratch)
         self.name = _unique_name(self.scratch, name)
         self.port = listen_port or free_port()
@@ -723,6 +727,7 @@ class Kamailio:
         self.list_path = os.path.join(self.scratch, self.name + ".list")
         self.cfg_path = os.path.join(self.scratch, self.name + ".cfg")
         self.pid_path = os.path.join(self.rundir, "kamailio.pid")
+        self.shm_mb = shm_mb
         self.gateways = []
         lines = []
         for i, gw in enumerate(gateways):
@@ -748,7 +753,7 @@ class Kamailio:
 
     def argv(self):
         return ["kamailio", "-f", self.cfg_path, "-DD", "-E", "-n", "1",
-                "-m", "64", "-M", "8", "-Y", self.rundir, "-P",
+                "-m", str(self.shm_mb), "-M", "8", "-Y", self.rundir, "-P",
                 self.pid_path, "-w", self.scratch, "-a", "no"]
 
     @property
@@ -854,18 +859,19 @@ def run_load(remote, calls=200, rate=50, cpu_of=None, scenario="uac_answer",
                       1000.0 * cpu / ok if ok else 0.0, r)
 
 
-def kamailio_reference(calls=200, rate=50):
+def kamailio_reference(calls=200, rate=50, limit=None, shm_mb=64):
     """The Kamailio reference for benchmarks: sipp uac_answer (HOLD_MS 0)
     -> Kamailio (record-routing, stateful) -> sipp uas_answer, all on
-    127.0.0.1 in the current scratch dir. Returns the LoadResult; cpu_s is
-    kamailio's alone."""
+    127.0.0.1 in the current scratch dir. limit: sipp -l (concurrent
+    calls), as in run_load. shm_mb: Kamailio's shared memory (-m).
+    Returns the LoadResult; cpu_s is kamailio's alone."""
     uas = Sipp("uas_answer", calls=None, name="sipp-ref-uas",
                trace=False).start()
     kam = Kamailio(gateways=[("127.0.0.1", uas.port, "udp")],
-                   name="kamailio-ref", debug=1)
+                   name="kamailio-ref", debug=1, shm_mb=shm_mb)
     kam.wait_gateway(uas.port, True)
     # the probe OPTIONS count as uas calls: let the uas run until stopped
-    res = run_load(kam.address, calls=calls, rate=rate,
+    res = run_load(kam.address, calls=calls, rate=rate, limit=limit,
                    cpu_of=kam.cpu_seconds)
     uas.stop()
     kam.stop()
@@ -927,7 +933,8 @@ class Baresip:
     """A headless baresip 1.0 user agent driven over ctrl_tcp.
 
     Baresip(scratch=None, sip_port=None, user="alice", tls=False,
-            auto_answer=False, tone_hz=440, name="baresip", extra_config="")
+            auto_answer=False, tone_hz=440, name="baresip", extra_config="",
+            call_timeout_s=120, audio_codecs="PCMA,PCMU")
 
     SIP on udp/tcp 127.0.0.1:sip_port and, with tls=True, TLS on
     sip_port + 1 (baresip's fixed choice; self.tls_port) with a self-signed
@@ -936,11 +943,14 @@ class Baresip:
     dump-<time>-dec.wav in self.rec_dir (and the sent audio as -enc.wav).
     Commands: dial(uri), answer(), hangup(), command(name, params); events
     (dicts from ctrl_tcp: type CALL_INCOMING, CALL_RINGING,
-    CALL_ESTABLISHED, CALL_CLOSED...) via wait_event(type)."""
+    CALL_ESTABLISHED, CALL_CLOSED...) via wait_event(type). audio_codecs
+    is the account's codec list; a codec other than G.711 needs its module
+    in extra_config (e.g. "module g722.so")."""
 
     def __init__(self, scratch=None, sip_port=None, user="alice", tls=False,
                  auto_answer=False, tone_hz=440, name="baresip",
-                 extra_config="", call_timeout_s=120):
+                 extra_config="", call_timeout_s=120,
+                 audio_codecs="PCMA,PCMU"):
         self.scratch = _scratch(scratch)
         self.name = _unique_name(self.scratch, name)
         self.dir = os.path.join(self.scratch, self.name)
@@ -966,9 +976,9 @@ class Baresip:
                 call_timeout_s=call_timeout_s))
         with open(os.path.join(self.dir, "accounts"), "w") as f:
             f.write("<sip:%s@127.0.0.1:%d>;regint=0;answermode=%s;"
-                    "audio_codecs=PCMA,PCMU\n" %
+                    "audio_codecs=%s\n" %
                     (user, self.sip_port, "auto" if auto_answer
-                     else "manual"))
+                     else "manual", audio_codecs))
         for fname in ("contacts", "current_contact"):
             open(os.path.join(self.dir, fname), "a").close()
         self.events = []

@@ -4,8 +4,8 @@
  * io captures everything sent, and the peer's messages are fed back with
  * sip_txn_recv() as if from the network (no sockets). Covers both sides
  * of a call, CANCEL, BYE with Reason, 2xx retransmission and ACK, forks,
- * re-INVITE, INFO, OPTIONS, 481/405/501, PRACK (RFC 3262) and session
- * timers (RFC 4028).
+ * re-INVITE, INFO, OPTIONS, 481/405/501, PRACK (RFC 3262), session
+ * timers (RFC 4028) and digest authentication both ways (RFC 7616).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sip/sip_auth.h"
 #include "sip/sip_sess.h"
 #include "tests/unit/t.h"
 
@@ -1416,4 +1417,265 @@ TEST(reason_q850)
 		CHECK_INT(sip_msg_parse(&m, buf, strlen(buf), false, &used), 0);
 		CHECK_INT(sip_reason_q850(&m), atoi(v[k][1]));
 	}
+}
+
+/* ---- digest authentication (RFC 3261 §22, RFC 7616) ---- */
+
+static int lookup_pw(void *arg, const char *user, const char *realm,
+		     enum sip_auth_alg alg, char *secret, size_t cap,
+		     bool *is_ha1)
+{
+	(void)arg;
+	(void)realm;
+	(void)alg;
+	*is_ha1 = false;
+	if (strcmp(user, "bob"))
+		return -ENOENT;
+	snprintf(secret, cap, "pw");
+	return 0;
+}
+
+/* A verifier playing the peer that challenges our INVITE. */
+static struct sip_auth_srv *peer_srv(void)
+{
+	struct sip_auth_srv *v = NULL;
+	static const uint8_t key[16] = "0123456789abcdef";
+	struct sip_auth_srv_conf c = {
+	    .realm = "carrier",
+	    .secret = key,
+	    .secret_len = sizeof(key),
+	    .lookup = lookup_pw,
+	};
+	sip_auth_srv_new(&v, &c);
+	return v;
+}
+
+TEST(uac_digest_retry_once)
+{
+	static const struct sip_ua_conf conf = {.user_agent = "gw-test"};
+	struct sip_sess_out o = out_default;
+	struct sip_auth_srv *v = peer_srv();
+	struct sip_auth_result r;
+	struct sip_msg m1, m2;
+	struct sip_cseq c1, c2;
+	struct sip_addr f1, f2;
+	struct pl id1, id2;
+	struct sip_sess *s;
+	char chal[1024];
+	unsigned pos;
+	int inv, i;
+	CHECK(v != NULL);
+	fx_init(&conf);
+	o.auth_user = "bob";
+	o.auth_password = "pw";
+	CHECK((s = call_out(&o, &inv)) != NULL);
+	CHECK(sip_auth_srv_challenges(v, false, false, 1000, chal,
+				      sizeof(chal)) > 0);
+	pos = F.n;
+	respond_to(inv, 401, "proxy", chal, NULL);
+	/* the 401 is ACKed by the layer and not reported */
+	CHECK(next_sent(&pos, "ACK ", NULL) >= 0);
+	CHECK_INT(F.n_closed, 0);
+	pos = (unsigned)inv + 1;
+	CHECK((i = next_sent(&pos, "INVITE ", &m2)) >= 0);
+	CHECK_INT(
+	    sip_msg_parse(&m1, F.s[inv].buf, F.s[inv].len, false, &(size_t){0}),
+	    0);
+	/* §22.2, §8.1.3.5: same Call-ID and From tag, CSeq + 1 */
+	CHECK_INT(sip_msg_callid(&m1, &id1), 0);
+	CHECK_INT(sip_msg_callid(&m2, &id2), 0);
+	CHECK(pl_eq(id1, id2));
+	CHECK_INT(sip_msg_from(&m1, &f1), 0);
+	CHECK_INT(sip_msg_from(&m2, &f2), 0);
+	CHECK(pl_eq(f1.tag, f2.tag));
+	CHECK_INT(sip_msg_cseq(&m1, &c1), 0);
+	CHECK_INT(sip_msg_cseq(&m2, &c2), 0);
+	CHECK_INT(c2.num, c1.num + 1);
+	CHECK(has_line(F.s[i].buf, "P-Asserted-Identity: "));
+	CHECK(has_line(F.s[i].buf, "Authorization: Digest username=\"bob\""));
+	CHECK(has_line(F.s[i].buf, "algorithm=SHA-256"));
+	CHECK_INT(sip_auth_srv_verify(v, &m2, false, 2000, &r), SIP_AUTH_OK);
+	/* a second challenge is not answered again: the call fails */
+	respond_to(i, 401, "proxy", chal, NULL);
+	CHECK_INT(F.n_closed, 1);
+	CHECK_INT(F.end.status, 401);
+	CHECK_INT(count_sent((unsigned)i + 1, "INVITE "), 0);
+	adv_ms(0);
+	CHECK_INT(sip_ua_sessions(F.ua), 0);
+	sip_auth_srv_free(v);
+	fx_free();
+}
+
+TEST(uac_digest_407_and_no_credentials)
+{
+	struct sip_sess_out o = out_default;
+	struct sip_auth_srv *v = peer_srv();
+	struct sip_auth_result r;
+	struct sip_msg m;
+	struct sip_sess *s;
+	char chal[1024];
+	unsigned pos;
+	int inv, i;
+	CHECK(v != NULL);
+	/* without credentials the 401 ends the call */
+	fx_init(NULL);
+	CHECK((s = call_out(NULL, &inv)) != NULL);
+	CHECK(sip_auth_srv_challenges(v, false, false, 1000, chal,
+				      sizeof(chal)) > 0);
+	respond_to(inv, 401, "p", chal, NULL);
+	CHECK_INT(F.n_closed, 1);
+	CHECK_INT(F.end.why, SIP_END_REJECTED);
+	CHECK_INT(F.end.status, 401);
+	CHECK_INT(count_sent((unsigned)inv + 1, "INVITE "), 0);
+	/* a 407 is answered with Proxy-Authorization */
+	fx_init(NULL);
+	o.auth_user = "bob";
+	o.auth_password = "pw";
+	CHECK((s = call_out(&o, &inv)) != NULL);
+	CHECK(sip_auth_srv_challenges(v, true, false, 1000, chal,
+				      sizeof(chal)) > 0);
+	respond_to(inv, 407, "p", chal, NULL);
+	pos = (unsigned)inv + 1;
+	CHECK((i = next_sent(&pos, "INVITE ", &m)) >= 0);
+	CHECK(has_line(F.s[i].buf, "Proxy-Authorization: Digest "));
+	CHECK_INT(sip_auth_srv_verify(v, &m, true, 1500, &r), SIP_AUTH_OK);
+	/* the retried INVITE is a normal call from here on */
+	respond_to(i, 200, "callee", "Contact: <sip:bob@10.0.0.5>\r\n", SDP_A);
+	CHECK_INT(F.n_established, 1);
+	CHECK_INT(F.n_closed, 0);
+	sip_sess_end(s, 0, NULL);
+	sip_auth_srv_free(v);
+	fx_free();
+}
+
+#define AUTH_INVITE_FMT                                                        \
+	"INVITE sip:+4930123@10.0.0.1 SIP/2.0\r\n"                             \
+	"Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKau%u\r\n"                \
+	"Max-Forwards: 70\r\n"                                                 \
+	"From: \"Alice\" <sip:alice@10.0.0.2>;tag=ptag\r\n"                    \
+	"To: <sip:+4930123@10.0.0.1>\r\n"                                      \
+	"Call-ID: auth-%u\r\n"                                                 \
+	"CSeq: %u INVITE\r\n"                                                  \
+	"Contact: <sip:alice@10.0.0.2:5060>\r\n"                               \
+	"%s"
+
+/* Feeds an INVITE (branch n, Call-ID cid, CSeq cseq) with extra lines. */
+static void auth_invite(unsigned n, unsigned cid, unsigned cseq,
+			const char *extra)
+{
+	feedf(SDP_A, AUTH_INVITE_FMT, n, cid, cseq, extra ? extra : "");
+}
+
+/* The Authorization line answering the 401 at index i with alg. */
+static bool answer_401(int i, const char *user, const char *pw,
+		       enum sip_auth_alg alg, char *line, size_t cap)
+{
+	struct sip_msg m;
+	struct sip_auth_chal c = {0};
+	const struct sip_hdr *h;
+	char val[1024];
+	bool found = false;
+	if (i < 0 ||
+	    sip_msg_parse(&m, F.s[i].buf, F.s[i].len, false, &(size_t){0}))
+		return false;
+	/* one challenge per line (RFC 3261 §25.1) */
+	for (h = sip_msg_hdr(&m, SIP_HDR_WWW_AUTHENTICATE); h && !found;
+	     h = sip_msg_hdr_next(&m, h))
+		found = sip_auth_chal_parse(&c, h->val) == 0 && c.alg == alg;
+	struct sip_auth_uac u = {.username = user,
+				 .password = pw,
+				 .method = "INVITE",
+				 .uri = "sip:+4930123@10.0.0.1",
+				 .nc = 1};
+	if (!found || sip_auth_uac_answer(&c, &u, val, sizeof(val)) < 0)
+		return false;
+	snprintf(line, cap, "Authorization: %s\r\n", val);
+	return true;
+}
+
+TEST(uas_digest_challenge_verify_replay)
+{
+	static const struct sip_ua_conf conf = {
+	    .user_agent = "gw-test",
+	    .trusted = "192.0.2.0/24, ::1/128",
+	    .auth_realm = "gw-test",
+	    .auth_user = "alice",
+	    .auth_password = "s3cret",
+	};
+	char line[1200];
+	unsigned pos = 0;
+	int i;
+	fx_init(&conf);
+	/* no credentials: 401 with SHA-256 first, then MD5 (RFC 7616 §3.7) */
+	auth_invite(1, 1, 1, NULL);
+	CHECK((i = next_sent(&pos, "SIP/2.0 401", NULL)) >= 0);
+	CHECK_INT(F.n_incoming, 0);
+	CHECK(
+	    has_line(F.s[i].buf, "WWW-Authenticate: Digest realm=\"gw-test\""));
+	CHECK(strstr(F.s[i].buf, "algorithm=SHA-256") <
+	      strstr(F.s[i].buf, "algorithm=MD5"));
+	CHECK(strstr(F.s[i].buf, "algorithm=MD5") != NULL);
+	CHECK(!has_line(F.s[i].buf, "stale=true"));
+	/* wrong password: 403 */
+	CHECK(answer_401(i, "alice", "nope", SIP_AUTH_ALG_MD5, line,
+			 sizeof(line)));
+	auth_invite(2, 1, 2, line);
+	CHECK(next_sent(&pos, "SIP/2.0 403", NULL) >= 0);
+	CHECK_INT(F.n_incoming, 0);
+	/* the right one (MD5): the call comes in */
+	CHECK(answer_401(i, "alice", "s3cret", SIP_AUTH_ALG_MD5, line,
+			 sizeof(line)));
+	auth_invite(3, 1, 3, line);
+	CHECK_INT(F.n_incoming, 1);
+	CHECK_INT(sip_ua_sessions(F.ua), 1);
+	/* the same nonce and nc again: a replay, challenged with stale */
+	pos = F.n;
+	auth_invite(4, 2, 1, line);
+	CHECK((i = next_sent(&pos, "SIP/2.0 401", NULL)) >= 0);
+	CHECK(has_line(F.s[i].buf, "stale=true"));
+	CHECK_INT(F.n_incoming, 1);
+	/* SHA-256 on the fresh nonce, but after the nonce's life: stale */
+	CHECK(answer_401(i, "alice", "s3cret", SIP_AUTH_ALG_SHA256, line,
+			 sizeof(line)));
+	adv_ms(301000);
+	pos = F.n;
+	auth_invite(5, 2, 2, line);
+	CHECK((i = next_sent(&pos, "SIP/2.0 401", NULL)) >= 0);
+	CHECK(has_line(F.s[i].buf, "stale=true"));
+	CHECK(answer_401(i, "alice", "s3cret", SIP_AUTH_ALG_SHA256, line,
+			 sizeof(line)));
+	auth_invite(6, 2, 3, line);
+	CHECK_INT(F.n_incoming, 2);
+	/* OPTIONS outside a dialog is challenged too */
+	pos = F.n;
+	ood("OPTIONS", NULL, "auo");
+	CHECK(next_sent(&pos, "SIP/2.0 401", NULL) >= 0);
+	fx_free();
+}
+
+TEST(uas_digest_trusted_source_not_challenged)
+{
+	static const struct sip_ua_conf conf = {
+	    .user_agent = "gw-test",
+	    .trusted = "10.0.0.0/8",
+	    .auth_user = "alice",
+	    .auth_password = "s3cret",
+	};
+	static const struct sip_ua_conf bad = {
+	    .trusted = "10.0.0.0/33",
+	    .auth_user = "alice",
+	};
+	struct sip_ua *ua = NULL;
+	unsigned pos = 0;
+	fx_init(&conf);
+	auth_invite(1, 1, 1, NULL);
+	CHECK_INT(count_sent(0, "SIP/2.0 401"), 0);
+	CHECK_INT(F.n_incoming, 1);
+	ood("OPTIONS", NULL, "tro");
+	CHECK(next_sent(&pos, "SIP/2.0 200", NULL) >= 0);
+	/* a list that does not parse is refused at creation */
+	CHECK_INT(sip_ua_new(&ua, F.loop, F.txn, &bad, NULL, NULL, NULL),
+		  -EINVAL);
+	CHECK(ua == NULL);
+	fx_free();
 }

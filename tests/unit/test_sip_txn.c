@@ -613,6 +613,31 @@ TEST(cli_transport_error_reported_async)
 	env_done();
 }
 
+TEST(cli_failed_connection_ends_its_transactions_with_eio)
+{
+	struct sip_ctx *a = NULL, *b = NULL;
+	CHECK(env_init(NULL));
+	CHECK_INT(cli_send("INVITE", SIP_PROTO_TCP, &a), 0);
+	CHECK_INT(cli_send("OPTIONS", SIP_PROTO_UDP, &b), 0);
+	/* another address over TCP: nothing of ours */
+	struct sip_peer other = peer(SIP_PROTO_TCP, "203.0.113.9", 5060);
+	sip_txn_tp_failed(E.t, &other);
+	advance_ms(0);
+	CHECK_INT(E.nresp, 0);
+	/* our TCP destination failed: the INVITE ends at once (§8.1.3.1),
+	 * reported after the call; the UDP OPTIONS is untouched */
+	struct sip_peer dst = peer(SIP_PROTO_TCP, "203.0.113.5", 5060);
+	sip_txn_tp_failed(E.t, &dst);
+	CHECK_INT(E.nresp, 0);
+	advance_ms(0);
+	CHECK_INT(E.nresp, 1);
+	CHECK(E.resp[0].ct == a);
+	CHECK_INT(E.resp[0].err, -EIO);
+	CHECK_INT((int)sip_txn_count(E.t), 1);
+	(void)b;
+	env_done();
+}
+
 TEST(cli_retransmission_failure_is_eio)
 {
 	struct sip_ctx *ct;

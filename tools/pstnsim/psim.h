@@ -120,6 +120,7 @@ struct psim_span_conf {
 	unsigned unit;	    /* dahdi span number */
 	unsigned basechan;  /* dahdi: 0 = find */
 	unsigned blocksize; /* dahdi B-channel block */
+	char pcap[CONF_PATH_MAX]; /* D-channel capture file, "" for none */
 };
 
 struct psim_conf {

@@ -19,15 +19,6 @@
 #include "ini.h"
 #include "log.h"
 #include "psim.h"
-#include "psim_span_int.h"
-
-/* [span N] pcap = PATH of the last scenario loaded. */
-static char span_pcap[PSIM_MAX_SPANS + 1][CONF_PATH_MAX];
-
-const char *psim_conf_span_pcap(unsigned no)
-{
-	return no <= PSIM_MAX_SPANS ? span_pcap[no] : "";
-}
 
 static const char *const behaviour_names[] = {
 	[PSIM_B_ANSWER] = "answer",
@@ -183,7 +174,7 @@ static int span_key(struct psim_span_conf *s, const char *key,
 	}
 	if (strcmp(key, "pcap") == 0) {
 		if (strlen(val) < CONF_PATH_MAX) {
-			strcpy(span_pcap[s->no], val);
+			strcpy(s->pcap, val);
 			return 0;
 		}
 		snprintf(err, cap, "pcap: path longer than %d bytes",
@@ -290,7 +281,6 @@ int psim_conf_load(struct psim_conf *c, const char *path, char *err,
 		   size_t cap)
 {
 	memset(c, 0, sizeof(*c));
-	memset(span_pcap, 0, sizeof(span_pcap));
 	psim_number_defaults(&c->dflt);
 	c->log_level = LOG_LVL_INFO;
 	struct load_ctx x = {.c = c};

@@ -554,10 +554,9 @@ int psim_span_new(struct psim *p, const struct psim_span_conf *c)
 	pri_hangup_fix_enable(s->pri, 1);
 	if (conf_switch_has_service(c->sw))
 		pri_set_service_message_support(s->pri, 1);
-	const char *cap = psim_conf_span_pcap(c->no);
-	if (*cap && isdn_pcap_open(&s->pcap, cap, true) != 0)
+	if (c->pcap[0] && isdn_pcap_open(&s->pcap, c->pcap, true) != 0)
 		log_warn("span %u: cannot write D-channel capture %s", c->no,
-			 cap);
+			 c->pcap);
 	p->span[c->no] = s;
 	if (c->driver == PSIM_DRV_DAHDI)
 		loop_timer_start(p->loop, &s->reopen, 0);

@@ -1,8 +1,7 @@
 /*
  * pstnsim's span internals, shared by psim_span.c (libpri, faults,
  * maintenance, DAHDI) and psim_sim.c (the sim client's attachment and
- * the B-channel clock). Nothing else includes this, but for psim_conf.c,
- * which keeps the [span N] pcap paths (psim_conf_span_pcap).
+ * the B-channel clock). Nothing else includes this.
  */
 #ifndef PSIM_SPAN_INT_H
 #define PSIM_SPAN_INT_H
@@ -68,6 +67,5 @@ void psim_span_detach(struct psim_span *s);
 void psim_span_clock_tick(struct loop_timer *t);
 /* psim_conf.c: the [span N] pcap path of the last loaded scenario, ""
  * if none. (Kept there until struct psim_span_conf gets the field.) */
-const char *psim_conf_span_pcap(unsigned no);
 
 #endif
