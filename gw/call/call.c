@@ -265,7 +265,11 @@ unsigned call_hangup_all(struct gw *gw, int cause)
 	for (struct call *c = gw->calls->head; c; c = c->next) {
 		if (c->state == CALL_ST_CLEARING && !c->ic && !c->ss)
 			continue;
-		call_abort(c, cause);
+		/* a SIP caller not yet answered gets 503 (cause 41), on which
+		 * proxies try another gateway; a 480 would end the call */
+		bool unanswered = c->dir == CALL_SIP_TO_PSTN && !c->sip_answered;
+		call_abort(c, unanswered ? PRI_CAUSE_NORMAL_TEMPORARY_FAILURE
+					 : cause);
 		n++;
 	}
 	return n;

@@ -29,7 +29,9 @@ void call_on_media_stopped(void *arg, struct media_chan *mc);
 /* The SIP UA's handlers (arg: the struct gw). */
 extern const struct sip_ua_handlers call_ua_handlers;
 
-/* Clears every call with cause (shutdown). Returns how many were up. */
+/* Clears every call with cause (shutdown); SIP callers not yet answered
+ * get cause 41 (503) instead, so a proxy fails over. Returns how many
+ * were up. */
 unsigned call_hangup_all(struct gw *gw, int cause);
 
 /* Calls that exist (any state). */

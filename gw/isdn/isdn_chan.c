@@ -276,7 +276,7 @@ void isdn_span_status(const struct isdn_span *s, struct isdn_span_status *st)
 	st->switchtype = s->conf.switchtype;
 	st->side = s->conf.side;
 	st->link = s->link;
-	st->dchan_up = s->dchan_up;
+	st->dchan_up = s->dchan_up && s->tdm; /* no back end, no frames */
 	st->alarms = s->tdm ? s->tdm->alarms : TDM_ALARM_NOTOPEN;
 	st->state_since_ms = s->link_since_ms;
 	if (s->tdm)

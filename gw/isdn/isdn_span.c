@@ -303,8 +303,10 @@ static int span_open_backend(struct isdn_span *s)
 	s->cnt.reopens++;
 	isdn_log(LOG_LVL_NOTICE, s, "opened %s", s->tdm->desc);
 	set_link(s, s->dchan_up ? ISDN_LINK_SETTLING : ISDN_LINK_DOWN);
-	if (s->dchan_up)
+	if (s->dchan_up) {
+		s->cnt.dchan_ups++;
 		loop_timer_start(l, &s->settle_timer, s->conf.link_settle_ms);
+	}
 	drain_tdm_events(s);
 	return 0;
 }
@@ -325,6 +327,11 @@ static void span_close_backend(struct isdn_span *s)
 		return;
 	/* the far end is gone: calls cannot be cleared by signalling */
 	isdn_call_drop_all(s, PRI_CAUSE_NETWORK_OUT_OF_ORDER);
+	/* No frame passes any more: the D-channel counts as down (status
+	 * reports it so) while libpri keeps its Q.921 state in dchan_up
+	 * for when the back end returns. */
+	if (s->dchan_up)
+		s->cnt.dchan_downs++;
 	loop_io_del(l, &s->dchan_io);
 	loop_io_del(l, &s->event_io);
 	tdm_span_close(s->tdm);

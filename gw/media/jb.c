@@ -6,7 +6,9 @@
  * reads the ring at play_ts, which advances with the TDM clock; the delay
  * is (now - play_ts) minus the smallest recent transit (arrival - ts), so
  * it is what the fastest packets wait. Shrinking or growing the delay
- * moves play_ts against the clock by dropping or repeating samples.
+ * moves play_ts against the clock by dropping or repeating samples. The
+ * controller also knows that a packet must be there when the block that
+ * holds its first sample is fetched (see struct ctl).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -27,12 +29,12 @@
 #define WIN_BUCKET  4000  /* samples per bucket */
 #define HYST	    40	  /* samples (5 ms) of delay error tolerated */
 #define JUMP	    16000 /* samples (2 s): a timestamp jump resets */
-#define STOP_SAMPLES                                                           \
-	1600 /* samples (200 ms) missing, nothing ahead:                       \
-		the stream stopped; re-anchor on the next */
-#define LOW_ENERGY                                                             \
-	200 /* mean |x| under this (about -40 dBm0): a                         \
-	       block where dropping samples is inaudible */
+/* samples (200 ms) missing with nothing ahead: the stream stopped, the
+ * next packet re-anchors playout */
+#define STOP_SAMPLES 1600
+/* mean |x| under this (about -40 dBm0): a block where dropping samples is
+ * inaudible */
+#define LOW_ENERGY 200
 
 enum flag {
 	F_MISSING = 0,

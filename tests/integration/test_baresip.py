@@ -15,14 +15,11 @@ RTP is not bridged by gwd yet, so only signalling is checked here.
 import time
 
 import harness
-from harness import (Gwd, Pstnsim, check, check_eq, free_port, test,
-                     wait_for)
+from harness import check, check_eq, free_port, test, wait_for
 from peers import Baresip, Sipp, make_cert
+from rig import Rig
 
-PSTNSIM_CONF = """
-[span 1]
-type = e1
-
+NUMBERS = """
 [number 30100]
 behaviour = answer
 alert_ms = 50
@@ -41,32 +38,6 @@ answer_ms = 60000
 """
 
 
-def gwd_conf(sim, sip_port, tls_port, dest, tls_files, tls_ca=None):
-    """gwd with UDP+TCP on sip_port, TLS on tls_port, one E1 span and a
-    trunk group routing +49 to the PSTN and PSTN calls to dest."""
-    crt, key = tls_files
-    ca = "" if tls_ca is None else "tls_ca = %s\n" % tls_ca
-    return """[general]
-log_level = debug
-[sip]
-listen = udp:127.0.0.1:%(p)d, tcp:127.0.0.1:%(p)d, tls:127.0.0.1:%(t)d
-tls_cert = %(crt)s
-tls_key = %(key)s
-%(ca)ssession_expires_s = 0
-[span 1]
-driver = sim
-device = %(s)s
-type = e1
-link_settle_ms = 100
-[trunkgroup carrier]
-spans = 1
-prefixes = 49
-sip_dest = %(d)s
-country_code = 49
-""" % {"s": sim, "p": sip_port, "t": tls_port, "d": dest, "crt": crt,
-       "key": key, "ca": ca}
-
-
 class Setup:
     """pstnsim + gwd + one baresip (user +4930555). tls: baresip gets a
     TLS listener and gwd's trunk group reaches it over TLS; tls_ca is
@@ -78,19 +49,19 @@ class Setup:
         # baresip picks the user agent by the Request-URI user, which is
         # the E.164 called number gwd puts there
         self.ua = Baresip(tls=tls, user="+4930555", **ua_kw)
-        self.ps = Pstnsim(PSTNSIM_CONF)
-        self.sip_port = free_port()
         self.tls_port = free_port()
         dest = ("sip:127.0.0.1:%d;transport=tls" % self.ua.tls_port) \
             if tls else "sip:127.0.0.1:%d" % self.ua.sip_port
         if tls_ca == "peer":
             tls_ca = self.crt if tls else None
-        self.gw = Gwd(gwd_conf(self.ps.sim_sock, self.sip_port,
-                               self.tls_port, dest, (self.crt, self.key),
-                               tls_ca))
-        self.gw.wait_spans(lambda sp: sp[1]["state"] == "up" and
-                           sp[1]["channels"]["idle"] == 30, 8,
-                           "span up and idle")
+        sip = "tls_cert = %s\ntls_key = %s\nsession_expires_s = 0\n" % (
+            self.crt, self.key)
+        if tls_ca is not None:
+            sip += "tls_ca = %s\n" % tls_ca
+        rig = Rig(NUMBERS, sip=sip, dest=dest, settle_ms=100,
+                  listen="udp:127.0.0.1:{port}, tcp:127.0.0.1:{port}, "
+                  "tls:127.0.0.1:%d" % self.tls_port)
+        self.ps, self.gw, self.sip_port = rig.ps, rig.gw, rig.sip_port
 
     def gw_uri(self, number, tls=False):
         """The URI baresip dials: number at gwd's UDP or TLS listener."""

@@ -5,15 +5,11 @@ must give the exact SIP final response with its Reason header, and the
 Q.931 messages pstnsim saw are checked from its event log; calls from the
 PSTN map each SIP failure to the right Q.850 cause."""
 import harness
-from harness import Gwd, Pstnsim, check, check_eq, free_port, test, wait_for
+from harness import Gwd, check, check_eq, test, wait_for
 from peers import Sipp
+from rig import Rig, gwd_conf
 
-PSTNSIM_CONF = """
-[span 1]
-type = e1
-[span 2]
-type = e1
-
+NUMBERS = """
 [number 30100]
 behaviour = answer
 alert_ms = 50
@@ -51,49 +47,9 @@ behaviour = proceeding
 """
 
 
-def gwd_conf(sim, sip_port, dest_port, extra_tg=""):
-    return """[general]
-log_level = debug
-[sip]
-listen = udp:127.0.0.1:%(p)d, tcp:127.0.0.1:%(p)d
-session_expires_s = 0
-[span 1]
-driver = sim
-device = %(s)s
-type = e1
-[span 2]
-driver = sim
-device = %(s)s
-type = e1
-unit = 2
-[trunkgroup carrier]
-spans = 1,2
-prefixes = 49
-sip_dest = sip:127.0.0.1:%(d)d
-country_code = 49
-%(x)s
-""" % {"s": sim, "p": sip_port, "d": dest_port, "x": extra_tg}
-
-
-class Setup:
-    def __init__(self, extra_tg=""):
-        self.ps = Pstnsim(PSTNSIM_CONF)
-        self.sip_port = free_port()
-        self.dest_port = free_port()
-        self.gw = Gwd(gwd_conf(self.ps.sim_sock, self.sip_port,
-                               self.dest_port, extra_tg))
-        self.gw.wait_spans(lambda sp: all(
-            s["state"] == "up" and s["channels"]["idle"] == 30
-            for s in sp.values()), 8, "spans up and idle")
-        self.remote = "127.0.0.1:%d" % self.sip_port
-
-    def uac(self, scenario, called, **kw):
-        kw.setdefault("CALLING", "+4930999888")
-        return Sipp(scenario, remote=self.remote, CALLED=called,
-                    scratch=harness.Scratch.dir, **kw).run(timeout=30)
-
-    def q931(self, since=0, **match):
-        return self.ps.events(since, type="q931", **match)
+def Setup(extra_tg="", **kw):
+    """pstnsim with two E1 spans and NUMBERS, gwd routing +49 to them."""
+    return Rig(NUMBERS, spans=2, tg=extra_tg, **kw)
 
 
 def reason_cause(msg):
@@ -166,9 +122,10 @@ def busy_gives_486_with_cause_17():
     s = Setup()
     # the same again with a D-channel capture on gwd's span 1
     s.gw.stop()
-    s.gw = Gwd(gwd_conf(s.ps.sim_sock, s.sip_port, s.dest_port).replace(
-        "type = e1\n[span 2]", "type = e1\npcap = %s\n[span 2]" % pcap, 1),
-        name="gwd2")
+    s.gw = Gwd(gwd_conf(s.ps.sim_sock, "udp:" + s.remote, spans=2,
+                        sip="session_expires_s = 0\n",
+                        dest="sip:127.0.0.1:%d" % s.dest_port).replace(
+        "unit = 1\n", "unit = 1\npcap = %s\n" % pcap, 1), name="gwd2")
     s.gw.wait_spans(lambda sp: all(
         x["state"] == "up" and x["channels"]["idle"] == 30
         for x in sp.values()), 8, "spans up again")
@@ -240,9 +197,8 @@ def simultaneous_clearing_from_both_ends_leaves_nothing_behind():
     # same moment: every interleaving of BYE and DISCONNECT must end clean
     for hold in (480, 490, 500, 510, 520):
         # sipp may see either order (its result is not the point here)
-        r = Sipp("uac_answer", remote=s.remote, CALLED="+4930110",
-                 CALLING="+4930999888", HOLD_MS=hold,
-                 scratch=harness.Scratch.dir, name="race%d" % hold)
+        r = s.sipp("uac_answer", "+4930110", HOLD_MS=hold,
+                   name="race%d" % hold)
         r.run(timeout=15)
     wait_for(lambda: not s.gw.ctl("calls")["calls"], 5, "no calls left")
     s.gw.wait_spans(lambda sp: sp[1]["channels"]["idle"] == 30 and
@@ -272,9 +228,8 @@ def cancel_after_180_gives_487_and_clears_the_pstn_leg():
 @test
 def full_trunk_group_answers_503_with_retry_after():
     s = Setup("max_calls = 1\nretry_after_s = 7\n")
-    held = Sipp("uac_answer", remote=s.remote, CALLED="+4930100",
-                CALLING="+4930999888", HOLD_MS=3000,
-                scratch=harness.Scratch.dir, name="held").start()
+    held = s.sipp("uac_answer", "+4930100", HOLD_MS=3000,
+                  name="held").start()
     wait_for(lambda: s.gw.ctl("calls")["calls"], 5, "first call up")
     res = check_failure(s, "+4930100", 503, 34)
     check_eq(final(res).hdr("retry-after"), "7", "Retry-After")
@@ -297,9 +252,7 @@ def trunk_group_cause_override_applies_and_gwctl_shows_it():
 @test
 def gwctl_calls_lists_a_call_in_progress():
     s = Setup()
-    held = Sipp("uac_answer", remote=s.remote, CALLED="+4930100",
-                CALLING="+4930999888", HOLD_MS=2000,
-                scratch=harness.Scratch.dir).start()
+    held = s.sipp("uac_answer", "+4930100", HOLD_MS=2000).start()
     calls = wait_for(lambda: [c for c in s.gw.ctl("calls")["calls"]
                               if c["state"] == "active"], 5, "active call")
     c = calls[0]
@@ -327,6 +280,19 @@ def maximum_duration_ends_the_call_from_the_gateway():
 
 
 @test
+def shutdown_gives_ringing_sip_callers_503_for_failover():
+    import signal
+    s = Setup()
+    u = s.sipp("uac_final", "+4930107", CODE=503).start()
+    s.ps.wait_event(5, 0, type="q931", dir="tx", msg="ALERTING")
+    s.gw.proc.signal(signal.SIGTERM)
+    res = u.wait(15)
+    check(res.ok, "sipp failed", res.describe())
+    check_eq(reason_cause(final(res)), 41, "Reason cause")
+    check_eq(s.gw.proc.wait(10), 0, "gwd exit status")
+
+
+@test
 def options_answer_follows_span_state():
     s = Setup()
     res = Sipp("uac_options", remote=s.remote, scratch=harness.Scratch.dir,
@@ -344,8 +310,7 @@ def options_answer_follows_span_state():
 # ---- PSTN -> SIP ----
 
 def uas(s, scenario, **kw):
-    return Sipp(scenario, port=s.dest_port, scratch=harness.Scratch.dir,
-                **kw).start()
+    return s.uas(scenario, **kw)
 
 
 @test

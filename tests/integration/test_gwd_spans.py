@@ -99,6 +99,23 @@ def dchan_down_is_seen_within_2s_and_recovers():
 
 
 @test
+def lost_back_end_takes_the_dchannel_down_and_it_returns():
+    ps, gw = start()
+    ps.stop()
+    sp = gw.wait_spans(lambda sp: all(s["state"] == "closed" and
+                                      s["dchan"] == "down"
+                                      for s in sp.values()),
+                       5, "spans closed with the D-channel down")
+    for no in (1, 2, 3):
+        check_eq(sp[no]["counters"]["dchan_down"], 1,
+                 "span %d D-channel downs counted" % no)
+    ps = Pstnsim(PSTNSIM_CONF)  # the same socket path: gwd reattaches
+    gw.wait_spans(lambda sp: all(s["state"] == "up" and s["dchan"] == "up"
+                                 for s in sp.values()),
+                  10, "spans up again")
+
+
+@test
 def red_alarm_is_reported_and_cleared():
     ps, gw = start()
     ps.cmd("alarm", span=1, alarms="red")

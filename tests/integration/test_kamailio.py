@@ -10,17 +10,13 @@ Record-Route. No final response seen by a caller is ever a 6xx."""
 import re
 
 import harness
-from harness import Gwd, Pstnsim, check, check_eq, free_port, test, wait_for
+from harness import check, check_eq, test, wait_for
 from peers import Kamailio, Sipp
+from rig import Rig
 
 CALLED = "+4930100"
 
-PSTNSIM_CONF = """
-[span 1]
-type = e1
-[span 2]
-type = e1
-
+NUMBERS = """
 [number 30100]
 behaviour = answer
 alert_ms = 0
@@ -37,47 +33,19 @@ hangup_ms = 300
 FINALS = []
 
 
-def gwd_conf(sim, sip_port, extra_tg):
-    return """[general]
-log_level = debug
-[sip]
-listen = udp:127.0.0.1:%(p)d
-session_expires_s = 0
-[span 1]
-driver = sim
-device = %(s)s
-type = e1
-link_settle_ms = 200
-[span 2]
-driver = sim
-device = %(s)s
-type = e1
-unit = 2
-link_settle_ms = 200
-[trunkgroup carrier]
-spans = 1,2
-prefixes = 49
-sip_dest = sip:127.0.0.1:%(d)d
-country_code = 49
-%(x)s
-""" % {"s": sim, "p": sip_port, "d": free_port(), "x": extra_tg}
-
-
 class Gateway:
     """One gwd with its own pstnsim (two E1 spans), both named after the
     gateway so logs and sockets do not collide."""
 
     def __init__(self, name, extra_tg=""):
         self.name = name
-        self.ps = Pstnsim(PSTNSIM_CONF, name="pstnsim-" + name)
-        self.port = free_port()
-        self.gw = Gwd(gwd_conf(self.ps.sim_sock, self.port, extra_tg),
-                      name="gwd-" + name)
+        rig = Rig(NUMBERS, spans=2, tg=extra_tg, listen="udp:127.0.0.1:{port}",
+                  settle_ms=200, name="-" + name, wait=False)
+        self.ps, self.gw, self.port = rig.ps, rig.gw, rig.sip_port
+        self.rig = rig
 
     def wait_up(self):
-        self.gw.wait_spans(lambda sp: all(
-            s["state"] == "up" and s["channels"]["idle"] == 30
-            for s in sp.values()), 8, "gateway %s spans up" % self.name)
+        self.rig.wait_up()
 
     def setups(self):
         """Q.931 SETUPs the PSTN side received from this gateway."""

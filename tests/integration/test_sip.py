@@ -16,15 +16,13 @@ import socket
 import time
 
 import harness
-from harness import Gwd, Pstnsim, check, check_eq, free_port, test, wait_for
+from harness import check, check_eq, free_port, test, wait_for
 from peers import Sipp, parse_sip_message
+from rig import Rig
 
 VEC = os.path.join(harness.ROOT, "tests", "vectors", "rfc4475")
 
-PSTNSIM_CONF = """
-[span 1]
-type = e1
-
+NUMBERS = """
 [number 30100]
 behaviour = answer
 alert_ms = 50
@@ -36,59 +34,9 @@ behaviour = proceeding
 """
 
 
-def gwd_conf(sim, sip_port, dest_port, sip_extra="", tg_extra=""):
-    return """[general]
-log_level = debug
-[sip]
-listen = udp:127.0.0.1:%(p)d, tcp:127.0.0.1:%(p)d
-%(sx)s
-[span 1]
-driver = sim
-device = %(s)s
-type = e1
-[trunkgroup carrier]
-spans = 1
-prefixes = 49
-sip_dest = sip:127.0.0.1:%(d)d
-country_code = 49
-%(tx)s
-""" % {"s": sim, "p": sip_port, "d": dest_port, "sx": sip_extra,
-       "tx": tg_extra}
-
-
-class Setup:
-    """pstnsim with one E1 and gwd routing +49 to it (see test_calls)."""
-
-    def __init__(self, sip_extra="session_expires_s = 0\n", tg_extra=""):
-        self.ps = Pstnsim(PSTNSIM_CONF)
-        self.sip_port = free_port()
-        self.dest_port = free_port()
-        self.gw = Gwd(gwd_conf(self.ps.sim_sock, self.sip_port,
-                               self.dest_port, sip_extra, tg_extra))
-        self.gw.wait_spans(lambda sp: all(
-            s["state"] == "up" and s["channels"]["idle"] == 30
-            for s in sp.values()), 8, "span up and idle")
-        self.remote = "127.0.0.1:%d" % self.sip_port
-
-    def sipp(self, scenario, called="+4930100", **kw):
-        kw.setdefault("CALLING", "+4930999888")
-        return Sipp(scenario, remote=self.remote, CALLED=called,
-                    scratch=harness.Scratch.dir, **kw)
-
-    def uac(self, scenario, called="+4930100", timeout=15, **kw):
-        return self.sipp(scenario, called, **kw).run(timeout=timeout)
-
-    def uas(self, scenario, **kw):
-        return Sipp(scenario, port=self.dest_port,
-                    scratch=harness.Scratch.dir, **kw).start()
-
-    def idle(self, timeout=5):
-        """gwd is up, has no call left and span 1 is idle again."""
-        wait_for(lambda: not self.gw.ctl("calls")["calls"], timeout,
-                 "no calls left")
-        self.gw.wait_spans(lambda sp: sp[1]["channels"]["idle"] == 30,
-                           timeout, "channels idle")
-        check(self.gw.ctl("status") is not None, "status answers")
+def Setup(sip_extra="session_expires_s = 0\n", tg_extra=""):
+    """pstnsim with one E1 and gwd routing +49 to it (rig.Rig)."""
+    return Rig(NUMBERS, sip=sip_extra, tg=tg_extra)
 
 
 def final(res, cseq_method="INVITE"):

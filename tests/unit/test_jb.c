@@ -710,3 +710,62 @@ TEST(jb_transcode)
 			CHECK_INT(linear_to_ulaw(ulaw_to_linear((uint8_t)i)),
 				  i);
 }
+
+TEST(jb_ulaw_stream_to_alaw_span)
+{
+	struct jb_conf c = {
+	    .law = JB_LAW_ULAW, .min_ms = 20, .max_ms = 100, .k = 4};
+	struct jb *jb = jb_new(&c);
+	CHECK(jb);
+	uint8_t pl[PTIME], out[BLOCK], outu[BLOCK];
+	uint64_t now = 0;
+	int compared = 0;
+	for (uint32_t i = 0; i < 20; i++, now += BLOCK) {
+		for (uint32_t k = 0; k < PTIME; k++)
+			pl[k] = linear_to_ulaw(
+			    alaw_to_linear(tone_alaw(i * PTIME + k)));
+		struct jb_pkt p = {.payload = pl,
+				   .len = PTIME,
+				   .seq = (uint16_t)i,
+				   .ts = i * PTIME,
+				   .ssrc = 3,
+				   .arrival = now};
+		CHECK_INT(jb_put(jb, &p), 0);
+		CHECK_INT(jb_get_g711(jb, out, BLOCK, now, JB_LAW_ALAW), 0);
+		if (i < 2)
+			continue; /* the 20 ms of initial delay */
+		/* block i - 1 plays now: µ-law decoded, A-law encoded */
+		for (uint32_t k = 0; k < BLOCK; k++) {
+			uint8_t u = linear_to_ulaw(
+			    alaw_to_linear(tone_alaw((i - 1) * PTIME + k)));
+			CHECK_INT(out[k], linear_to_alaw(ulaw_to_linear(u)));
+			compared++;
+		}
+	}
+	CHECK_INT(compared, 18 * BLOCK);
+	/* the same stream out to a µ-law span is the input, bit for bit */
+	jb_reset(jb);
+	for (uint32_t i = 0; i < 4; i++, now += BLOCK) {
+		for (uint32_t k = 0; k < PTIME; k++)
+			pl[k] = linear_to_ulaw(
+			    alaw_to_linear(tone_alaw(i * PTIME + k)));
+		struct jb_pkt p = {.payload = pl,
+				   .len = PTIME,
+				   .seq = (uint16_t)(100 + i),
+				   .ts = 5000 + i * PTIME,
+				   .ssrc = 3,
+				   .arrival = now};
+		CHECK_INT(jb_put(jb, &p), 0);
+		CHECK_INT(jb_get_g711(jb, outu, BLOCK, now, JB_LAW_ULAW), 0);
+	}
+	/* the last block played is packet 2 */
+	for (uint32_t k = 0; k < BLOCK; k++) {
+		uint8_t u =
+		    linear_to_ulaw(alaw_to_linear(tone_alaw(2 * PTIME + k)));
+		CHECK(outu[k] == u || (u == 0x7f && outu[k] == 0xff));
+	}
+	struct jb_stats st;
+	jb_get_stats(jb, &st);
+	CHECK_INT(st.plc_frames, 0);
+	jb_free(jb);
+}

@@ -428,3 +428,48 @@ TEST(rtcp_rejects_malformed)
 	CHECK_INT(g.ssrc, 9);
 	CHECK_INT(g.rb_count, 0);
 }
+
+TEST(rtcp_sr_from_live_state)
+{
+	/* a sender's counters and a receiver's statistics into one SR */
+	struct rtp_sender tx;
+	rtp_sender_init_at(&tx, 8, 0xabc, 100, 5000);
+	uint8_t pl[160] = {0}, pkt[200];
+	struct rtp_source rx;
+	rtp_source_init(&rx);
+	for (uint32_t i = 0; i < 50; i++) {
+		int n = rtp_sender_next(&tx, pkt, sizeof(pkt), pl, 160, 160);
+		CHECK_INT(n, 172);
+		struct rtp_hdr h;
+		const uint8_t *p;
+		size_t plen;
+		CHECK_INT(rtp_parse(&h, &p, &plen, pkt, (size_t)n), 0);
+		if (i != 20) /* one lost */
+			rtp_source_update(&rx, &h, h.ts + 1000 + (i % 2) * 16,
+					  plen);
+	}
+	struct rtcp_report r = {.ssrc = 0x99,
+				.is_sr = true,
+				.sr = {.ntp = (uint64_t)3900000000u << 32,
+				       .rtp_ts = tx.last_ts,
+				       .packets = tx.packets,
+				       .octets = tx.octets},
+				.rb_count = 1};
+	rtp_source_report(&rx, &r.rb[0], r.sr.ntp);
+	strcpy(r.cname, "gw1");
+	uint8_t buf[256];
+	int n = rtcp_build(buf, sizeof(buf), &r);
+	CHECK(n > 0);
+	struct rtcp_report g;
+	CHECK_INT(rtcp_parse(&g, buf, (size_t)n), 0);
+	CHECK_INT(g.sr.packets, 50);
+	CHECK_INT(g.sr.octets, 8000);
+	CHECK_INT(g.sr.rtp_ts, 5000 + 49 * 160);
+	CHECK_INT(g.rb[0].ssrc, 0xabc);
+	CHECK_INT(g.rb[0].cum_lost, 1);
+	CHECK_INT(g.rb[0].ext_max_seq, 149);
+	/* 1 lost of 49 expected since probation ended: 256 / 49 */
+	CHECK_INT(g.rb[0].fraction_lost, 256 / 49);
+	/* transit alternates by 16: A.8 converges towards 16 */
+	CHECK(g.rb[0].jitter >= 8 && g.rb[0].jitter <= 16);
+}
