@@ -293,7 +293,8 @@ static void on_sip_progress(struct call *c, const struct call_ev *ev)
 	if (c->dir != CALL_PSTN_TO_SIP || !c->ic)
 		return;
 	const struct sip_msg *m = ev->msg;
-	bool sdp = m->body.l > 0;
+	struct pl body;
+	bool sdp = sip_body_find(m, "application", "sdp", &body) == 0;
 	switch (c->state) {
 	case CALL_ST_OUT_SENT:
 	case CALL_ST_PROCEEDING:

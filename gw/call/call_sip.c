@@ -155,25 +155,26 @@ static void reject_plain(struct call *c, unsigned code, const char *hdrs)
 static unsigned invite_sdp(struct call *c, const struct sip_msg *m,
 			   char *hdrs, size_t cap)
 {
-	if (!m->body.l) {
+	struct pl body;
+	int rc = sip_body_find(m, "application", "sdp", &body);
+	if (rc == -ENOENT && !m->body.l) {
 		c->late_offer = true;
 		if (sdp_offer(&c->sdp_local, &c->sdp_last) || print_last(c))
 			return 500;
 		return 0;
 	}
-	struct sip_ctype ct;
-	if (sip_msg_ctype(m, &ct) || !pl_casecmp_str(ct.type, "application") ||
-	    !pl_casecmp_str(ct.subtype, "sdp")) {
-		snprintf(hdrs, cap, "Accept: application/sdp\r\n");
-		return 415;
+	if (rc) {
+		snprintf(hdrs, cap, "Accept: application/sdp, "
+				    "multipart/mixed\r\n");
+		return rc == -ENOENT ? 415 : 400;
 	}
 	struct sdp_session offer;
 	struct sdp_err serr;
-	if (sdp_parse(&offer, m->body.p, m->body.l, &serr)) {
+	if (sdp_parse(&offer, body.p, body.l, &serr)) {
 		snprintf(hdrs, cap, "Warning: 399 gwd \"malformed SDP\"\r\n");
 		return 400;
 	}
-	int rc = sdp_answer(&offer, &c->sdp_local, &c->sdp_last, &c->media);
+	rc = sdp_answer(&offer, &c->sdp_local, &c->sdp_last, &c->media);
 	if (rc == -ENOTSUP) {
 		snprintf(hdrs, cap, "Warning: %d %s \"%s\"\r\n",
 			 c->media.warn_code, c->sdp_local.addr,
@@ -430,11 +431,13 @@ int call_sip_connect(struct call *c, const struct isdn_setup *st)
 /* The SDP answer in a response to our offer (RFC 3264 §5). */
 static void take_answer(struct call *c, const struct sip_msg *m)
 {
-	if (c->dir != CALL_PSTN_TO_SIP || !m->body.l)
+	struct pl body;
+	if (c->dir != CALL_PSTN_TO_SIP ||
+	    sip_body_find(m, "application", "sdp", &body))
 		return;
 	struct sdp_session ans;
 	struct sdp_err serr;
-	if (sdp_parse(&ans, m->body.p, m->body.l, &serr) ||
+	if (sdp_parse(&ans, body.p, body.l, &serr) ||
 	    sdp_process_answer(&c->sdp_last, &ans, &c->media))
 		log_notice("call %u: unusable SDP answer in %u", c->id,
 			   m->status);
@@ -469,11 +472,15 @@ static unsigned on_reoffer(void *arg, struct sip_sess *s,
 {
 	struct call *c = arg;
 	(void)s;
-	if (m->body.l) {
+	struct pl body;
+	int found = sip_body_find(m, "application", "sdp", &body);
+	if (found == -EBADMSG)
+		return 400;
+	if (found == 0) {
 		struct sdp_session offer, ans;
 		struct sdp_err serr;
 		struct sdp_media_result res;
-		if (sdp_parse(&offer, m->body.p, m->body.l, &serr))
+		if (sdp_parse(&offer, body.p, body.l, &serr))
 			return 400;
 		if (sdp_answer(&offer, &c->sdp_local, &ans, &res))
 			return 488;

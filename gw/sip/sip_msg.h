@@ -393,6 +393,20 @@ int sip_msg_tags(const struct sip_msg *m, enum sip_hdr_id id, struct pl *out,
  * -ENOENT or -EBADMSG. */
 int sip_msg_date(const struct sip_msg *m, int64_t *unix_s);
 
+/* --- Bodies by type (sip_body.c) ---------------------------------------- */
+
+/*
+ * Finds the body of type/subtype (case-insensitive): the whole body when
+ * the message's Content-Type is that type, else the first such part of a
+ * multipart body, nested up to 4 levels (RFC 2046 §5.1, RFC 5621; SIP-T
+ * peers send multipart/mixed with SDP and ISUP, RFC 3204). *part is a
+ * view into the message. Returns 0, -ENOENT (no such body), or -EBADMSG
+ * (a multipart without boundary or close delimiter, a part header
+ * without ':').
+ */
+int sip_body_find(const struct sip_msg *m, const char *type,
+		  const char *subtype, struct pl *part);
+
 /* --- UAS sanity checks (sip_check.c) ------------------------------------ */
 
 #define SIP_CHECK_MAX_TAGS 16

@@ -18,6 +18,10 @@
 static const char *const check_prack[] = {"100rel", "timer", NULL};
 static const char *const check_plain[] = {"timer", NULL};
 static const char *const body_types[] = {"application/sdp", NULL};
+/* SDP may come inside multipart bodies (RFC 5621; SIP-T, RFC 3204) */
+static const char *const accept_types[] = {
+	"application/sdp", "multipart/mixed", "multipart/alternative", NULL,
+};
 
 static unsigned t1_ms(const struct sip_sess *s)
 {
@@ -498,7 +502,7 @@ bool sess_checks_ok(const struct sip_ua *ua, struct sip_stx *st,
 	cc.supported = ua->conf.prack ? check_prack : check_plain;
 	/* §8.2.3: bodies we take (415) and what our answers carry (406);
 	 * an INFO body is judged by the call layer (RFC 6086 §4.2.2) */
-	cc.accept = m->method == SIP_METHOD_INFO ? NULL : body_types;
+	cc.accept = m->method == SIP_METHOD_INFO ? NULL : accept_types;
 	cc.produce = body_types;
 	if (!sip_check(m, &cc, &r))
 		return true;

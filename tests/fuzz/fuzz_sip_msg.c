@@ -127,6 +127,11 @@ static void exercise(const struct sip_msg *m)
 	sip_check_print_hdrs(&r, hdrs, sizeof(hdrs));
 	sip_check(m, &conf_proxy, &r);
 	sip_check_print_hdrs(&r, hdrs, 16);
+	/* bodies by type, multipart included: a part lies inside the body */
+	struct pl part;
+	if (sip_body_find(m, "application", "sdp", &part) == 0 &&
+	    (part.p < m->body.p || part.p + part.l > m->body.p + m->body.l))
+		abort();
 	if (m->request && m->hdrs_ok)
 		answer(m, m->err_status ? m->err_status : st);
 }

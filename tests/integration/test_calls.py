@@ -117,6 +117,16 @@ def tshark_q931(path):
 
 
 @test
+def sip_t_invite_with_multipart_sdp_and_isup_is_answered():
+    s = Setup()
+    res = s.uac("uac_sipt", "+4930100", HOLD_MS=200)
+    check(res.ok, "sipp failed", res.describe())
+    ok = final(res)
+    check_eq(ok.code, 200, "final response")
+    check("m=audio" in (ok.body or ""), "SDP answer", ok.body)
+
+
+@test
 def busy_gives_486_with_cause_17():
     pcap = harness.scratch("span1.pcap")
     s = Setup()
