@@ -1,8 +1,8 @@
 /*
  * SIP digest authentication (RFC 3261 §22, RFC 7616): the challenge and
- * credentials parsers, digest computation with OpenSSL EVP, the UAC
- * answer, and the UAS verifier with HMAC-SHA256 nonces and a replay table
- * indexed by nonce serial. See sip_auth.h for the contracts.
+ * credentials parsers, digest computation with OpenSSL EVP and the UAC
+ * answer; the UAS verifier is in sip_auth_srv.c. See sip_auth.h for the
+ * contracts.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -16,9 +16,9 @@
 #include <openssl/rand.h>
 
 #include "sip/sip_auth.h"
+#include "sip/sip_auth_int.h"
 #include "sip/sip_uri.h"
 
-#define HEX_MAX 65 /* SHA-256 in hex and NUL */
 
 /* --- Lexer (RFC 3261 §25.1) -------------------------------------------- */
 
@@ -27,7 +27,7 @@ struct lex {
 };
 
 /* End of a view; NULL for an unset one (no arithmetic on NULL). */
-static const char *view_end(struct pl v)
+const char *auth_view_end(struct pl v)
 {
 	return v.p ? v.p + v.l : NULL;
 }
@@ -223,7 +223,7 @@ static bool is_sess(enum sip_auth_alg a)
 }
 
 /* Hex digits of the algorithm's hash, 0 if unknown. */
-static size_t alg_hex_len(enum sip_auth_alg a)
+size_t auth_alg_hex_len(enum sip_auth_alg a)
 {
 	switch (a) {
 	case SIP_AUTH_ALG_MD5:
@@ -242,7 +242,7 @@ static size_t alg_hex_len(enum sip_auth_alg a)
  * shows "auth, auth-int"); the tokens may not be escaped or folded. */
 static int qop_list(struct sip_auth_chal *c, struct pl v)
 {
-	struct lex x = {v.p, view_end(v)};
+	struct lex x = {v.p, auth_view_end(v)};
 	for (;;) {
 		struct pl t;
 		while (is_wsp(x.p, x.e))
@@ -328,7 +328,7 @@ static int chal_param(void *obj, struct pl n, struct pl v, bool q,
 
 int sip_auth_chal_parse(struct sip_auth_chal *c, struct pl val)
 {
-	struct lex x = {val.p, view_end(val)};
+	struct lex x = {val.p, auth_view_end(val)};
 	unsigned seen = 0;
 	int err;
 	memset(c, 0, sizeof(*c));
@@ -417,7 +417,7 @@ static int cred_param(void *obj, struct pl n, struct pl v, bool q,
 
 int sip_auth_cred_parse(struct sip_auth_cred *c, struct pl val)
 {
-	struct lex x = {val.p, view_end(val)};
+	struct lex x = {val.p, auth_view_end(val)};
 	unsigned seen = 0;
 	int err;
 	memset(c, 0, sizeof(*c));
@@ -442,7 +442,7 @@ int sip_auth_cred_parse(struct sip_auth_cred *c, struct pl val)
 	if (!lhex(c->response))
 		return -EBADMSG;
 	if (c->alg != SIP_AUTH_ALG_UNKNOWN &&
-	    c->response.l != alg_hex_len(c->alg))
+	    c->response.l != auth_alg_hex_len(c->alg))
 		return -EBADMSG;
 	return 0;
 }
@@ -453,7 +453,7 @@ int sip_auth_cred_parse(struct sip_auth_cred *c, struct pl val)
  * Next byte of a quoted-string's value: a quoted-pair gives its second
  * byte, a run of LWS containing a fold gives one SP (RFC 3261 §7.3.1).
  */
-static bool unq_next(const char **pp, const char *e, char *out)
+bool auth_unq_next(const char **pp, const char *e, char *out)
 {
 	const char *p = *pp;
 	if (p >= e)
@@ -484,10 +484,10 @@ static bool unq_next(const char **pp, const char *e, char *out)
 
 size_t sip_auth_unq(struct pl raw, char *buf, size_t cap)
 {
-	const char *p = raw.p, *e = view_end(raw);
+	const char *p = raw.p, *e = auth_view_end(raw);
 	size_t n = 0;
 	char ch;
-	while (p && unq_next(&p, e, &ch)) {
+	while (p && auth_unq_next(&p, e, &ch)) {
 		if (n + 1 < cap)
 			buf[n] = ch;
 		n++;
@@ -499,27 +499,21 @@ size_t sip_auth_unq(struct pl raw, char *buf, size_t cap)
 
 bool sip_auth_unq_eq(struct pl raw, const char *s)
 {
-	const char *p = raw.p, *e = view_end(raw);
+	const char *p = raw.p, *e = auth_view_end(raw);
 	char ch;
-	while (p && unq_next(&p, e, &ch))
+	while (p && auth_unq_next(&p, e, &ch))
 		if (*s++ != ch)
 			return false;
 	return *s == '\0';
 }
 
-/* A value for hashing or printing: a quoted-string view (escapes and
- * folds to resolve) or plain text. */
-struct val {
-	struct pl v;
-	bool q;
-};
 
-static struct val vq(struct pl raw)
+struct val auth_vq(struct pl raw)
 {
 	return (struct val){raw, true};
 }
 
-static struct val vs(const char *s)
+struct val auth_vs(const char *s)
 {
 	return (struct val){pl_from(s), false};
 }
@@ -533,7 +527,7 @@ struct hash {
 
 static bool h_begin(struct hash *h, enum sip_auth_alg alg)
 {
-	const EVP_MD *md = alg_hex_len(alg) == 64 ? EVP_sha256() : EVP_md5();
+	const EVP_MD *md = auth_alg_hex_len(alg) == 64 ? EVP_sha256() : EVP_md5();
 	h->err = !h->ctx || !md || EVP_DigestInit_ex(h->ctx, md, NULL) != 1;
 	return !h->err;
 }
@@ -552,8 +546,8 @@ static void h_val(struct hash *h, struct val v)
 	}
 	char buf[64];
 	size_t n = 0;
-	const char *p = v.v.p, *e = view_end(v.v);
-	while (p && unq_next(&p, e, &buf[n])) {
+	const char *p = v.v.p, *e = auth_view_end(v.v);
+	while (p && auth_unq_next(&p, e, &buf[n])) {
 		if (++n == sizeof(buf)) {
 			h_mem(h, buf, n);
 			n = 0;
@@ -585,14 +579,6 @@ static bool h_hex(struct hash *h, char out[HEX_MAX])
 	return true;
 }
 
-/* Inputs of one response computation. */
-struct digest_in {
-	enum sip_auth_alg alg;
-	struct val user, realm, nonce, cnonce, uri, method;
-	const char *secret; /* password, or HA1 hex with is_ha1 */
-	bool is_ha1;
-	struct pl nc; /* 8 LHEX; unset for the RFC 2069 form */
-};
 
 /*
  * RFC 7616 §3.4.1: response = KD(H(A1), nonce ":" nc ":" cnonce ":" qop
@@ -600,11 +586,11 @@ struct digest_in {
  * as RFC 2617 §3.2.2.1 keeps it); A1 = user ":" realm ":" password, for
  * -sess H(that) ":" nonce ":" cnonce (§3.4.2); A2 = method ":" uri.
  */
-static int digest(const struct digest_in *d, char out[HEX_MAX])
+int auth_digest(const struct digest_in *d, char out[HEX_MAX])
 {
 	struct hash h = {EVP_MD_CTX_new(), false};
 	char ha1[HEX_MAX], ha2[HEX_MAX];
-	size_t hl = alg_hex_len(d->alg);
+	size_t hl = auth_alg_hex_len(d->alg);
 	int err = -EIO;
 	if (d->is_ha1) {
 		if (strlen(d->secret) != hl || !lhex(pl_from(d->secret))) {
@@ -617,7 +603,7 @@ static int digest(const struct digest_in *d, char out[HEX_MAX])
 			goto out;
 		h_val(&h, d->user);
 		h_colon(&h, d->realm);
-		h_colon(&h, vs(d->secret));
+		h_colon(&h, auth_vs(d->secret));
 		if (!h_hex(&h, ha1))
 			goto out;
 	}
@@ -641,7 +627,7 @@ static int digest(const struct digest_in *d, char out[HEX_MAX])
 	if (d->nc.p) {
 		h_colon(&h, (struct val){d->nc, false});
 		h_colon(&h, d->cnonce);
-		h_colon(&h, vs("auth"));
+		h_colon(&h, auth_vs("auth"));
 	}
 	h_colon(&h, (struct val){{ha2, hl}, false});
 	err = h_hex(&h, out) ? 0 : -EIO;
@@ -668,14 +654,8 @@ static int user_hash(enum sip_auth_alg alg, struct val user, struct val realm,
 
 /* --- Output -------------------------------------------------------------- */
 
-struct out {
-	char *b;
-	size_t cap, n;
-	bool full;
-	bool bad; /* a value had a byte a header cannot carry */
-};
 
-static void o_mem(struct out *o, const char *p, size_t n)
+void auth_o_mem(struct out *o, const char *p, size_t n)
 {
 	if (o->full || o->n + n >= o->cap) {
 		o->full = true;
@@ -686,21 +666,21 @@ static void o_mem(struct out *o, const char *p, size_t n)
 	o->b[o->n] = '\0';
 }
 
-static void o_str(struct out *o, const char *s)
+void auth_o_str(struct out *o, const char *s)
 {
-	o_mem(o, s, strlen(s));
+	auth_o_mem(o, s, strlen(s));
 }
 
 /* Writes v as a quoted-string, escaping '"', '\' and CTLs (RFC 3261
  * §25.1 quoted-pair). */
-static void o_quoted(struct out *o, struct val v)
+void auth_o_quoted(struct out *o, struct val v)
 {
-	const char *p = v.v.p, *e = view_end(v.v);
+	const char *p = v.v.p, *e = auth_view_end(v.v);
 	char ch;
-	o_mem(o, "\"", 1);
+	auth_o_mem(o, "\"", 1);
 	while (p && p < e) {
 		if (v.q) {
-			unq_next(&p, e, &ch);
+			auth_unq_next(&p, e, &ch);
 		} else {
 			ch = *p++;
 		}
@@ -710,25 +690,25 @@ static void o_quoted(struct out *o, struct val v)
 		/* other CTLs only as quoted-pairs */
 		if (ch == '"' || ch == '\\' || ch == 0x7f ||
 		    ((unsigned char)ch < 0x20 && ch != '\t'))
-			o_mem(o, "\\", 1);
-		o_mem(o, &ch, 1);
+			auth_o_mem(o, "\\", 1);
+		auth_o_mem(o, &ch, 1);
 	}
-	o_mem(o, "\"", 1);
+	auth_o_mem(o, "\"", 1);
 }
 
 /* Writes ", name=" and the value quoted (q) or as is. */
-static void o_param(struct out *o, const char *name, struct val v, bool q)
+void auth_o_param(struct out *o, const char *name, struct val v, bool q)
 {
-	o_str(o, ", ");
-	o_str(o, name);
-	o_mem(o, "=", 1);
+	auth_o_str(o, ", ");
+	auth_o_str(o, name);
+	auth_o_mem(o, "=", 1);
 	if (q)
-		o_quoted(o, v);
+		auth_o_quoted(o, v);
 	else
-		o_mem(o, v.v.p, v.v.l);
+		auth_o_mem(o, v.v.p, v.v.l);
 }
 
-static int o_end(const struct out *o)
+int auth_o_end(const struct out *o)
 {
 	if (o->bad)
 		return -EINVAL;
@@ -792,7 +772,7 @@ const char *sip_auth_answer_hdr(const struct sip_auth_chal *c)
 	return c->proxy ? "Proxy-Authorization" : "Authorization";
 }
 
-static bool plain_quotable(const char *s)
+bool auth_plain_quotable(const char *s)
 {
 	return !strpbrk(s, "\"\\\r\n");
 }
@@ -809,24 +789,24 @@ static int answer_write(struct out *o, const struct sip_auth_chal *c,
 			const struct digest_in *d, const char *resp,
 			const char *uh)
 {
-	o_str(o, "Digest username=");
-	o_quoted(o, c->userhash ? vs(uh) : d->user);
-	o_param(o, "realm", d->realm, true);
-	o_param(o, "nonce", d->nonce, true);
-	o_param(o, "uri", d->uri, true);
-	o_param(o, "response", vs(resp), true);
+	auth_o_str(o, "Digest username=");
+	auth_o_quoted(o, c->userhash ? auth_vs(uh) : d->user);
+	auth_o_param(o, "realm", d->realm, true);
+	auth_o_param(o, "nonce", d->nonce, true);
+	auth_o_param(o, "uri", d->uri, true);
+	auth_o_param(o, "response", auth_vs(resp), true);
 	if (c->alg_pl.p)
-		o_param(o, "algorithm", vs(sip_auth_alg_name(c->alg)), false);
+		auth_o_param(o, "algorithm", auth_vs(sip_auth_alg_name(c->alg)), false);
 	if (d->nc.p) {
-		o_param(o, "cnonce", d->cnonce, true);
-		o_param(o, "qop", vs("auth"), false);
-		o_param(o, "nc", (struct val){d->nc, false}, false);
+		auth_o_param(o, "cnonce", d->cnonce, true);
+		auth_o_param(o, "qop", auth_vs("auth"), false);
+		auth_o_param(o, "nc", (struct val){d->nc, false}, false);
 	}
 	if (c->opaque.p)
-		o_param(o, "opaque", vq(c->opaque), true);
+		auth_o_param(o, "opaque", auth_vq(c->opaque), true);
 	if (c->userhash)
-		o_param(o, "userhash", vs("true"), false);
-	return o_end(o);
+		auth_o_param(o, "userhash", auth_vs("true"), false);
+	return auth_o_end(o);
 }
 
 int sip_auth_uac_answer(const struct sip_auth_chal *c,
@@ -836,8 +816,8 @@ int sip_auth_uac_answer(const struct sip_auth_chal *c,
 	char resp[HEX_MAX], uh[HEX_MAX], cn[33], nc[9];
 	int err;
 	if (!u->username || !u->password || !u->method || !u->uri || !u->nc ||
-	    (u->cnonce && !plain_quotable(u->cnonce)) || !is_token(u->method) ||
-	    !plain_quotable(u->uri) || !c->realm.p || !c->nonce.p)
+	    (u->cnonce && !auth_plain_quotable(u->cnonce)) || !is_token(u->method) ||
+	    !auth_plain_quotable(u->uri) || !c->realm.p || !c->nonce.p)
 		return -EINVAL;
 	if (!chal_rank(c))
 		return -ENOTSUP;
@@ -851,395 +831,18 @@ int sip_auth_uac_answer(const struct sip_auth_chal *c,
 	snprintf(nc, sizeof(nc), "%08x", u->nc);
 	struct digest_in d = {
 	    .alg = c->alg,
-	    .user = vs(u->username),
-	    .realm = vq(c->realm),
-	    .nonce = vq(c->nonce),
-	    .cnonce = vs(u->cnonce ? u->cnonce : cn),
-	    .uri = vs(u->uri),
-	    .method = vs(u->method),
+	    .user = auth_vs(u->username),
+	    .realm = auth_vq(c->realm),
+	    .nonce = auth_vq(c->nonce),
+	    .cnonce = auth_vs(u->cnonce ? u->cnonce : cn),
+	    .uri = auth_vs(u->uri),
+	    .method = auth_vs(u->method),
 	    .secret = u->password,
 	    /* qop=auth when offered, else the RFC 2069 form */
 	    .nc = c->qop_given ? (struct pl){nc, 8} : (struct pl)PL_INIT,
 	};
-	err = digest(&d, resp);
+	err = auth_digest(&d, resp);
 	if (!err && c->userhash)
 		err = user_hash(c->alg, d.user, d.realm, uh);
 	return err ? err : answer_write(&o, c, &d, resp, uh);
-}
-
-/* --- UAS ------------------------------------------------------------------ */
-
-#define NONCE_RAW   32 /* time_ms (8) serial (8) HMAC-SHA256 prefix (16) */
-#define NONCE_MAC   16
-#define NONCE_B64   43 /* base64url of NONCE_RAW, no padding */
-#define SECRET_MAX  64 /* bytes */
-#define LIFE_DEF_MS 300000
-#define SLOTS_DEF   4096
-
-/* Replay state of one nonce: the highest nc accepted (RFC 7616 §3.4). */
-struct replay {
-	uint64_t serial;
-	uint32_t nc;
-	bool used;
-};
-
-/* Owned by the caller of sip_auth_srv_new; owns realm and slots. */
-struct sip_auth_srv {
-	char *realm;
-	uint8_t secret[SECRET_MAX];
-	size_t secret_len;
-	uint32_t life_ms;
-	bool no_md5;
-	sip_auth_lookup_fn *lookup;
-	void *lookup_arg;
-	uint64_t serial; /* of the next nonce */
-	char opaque[17];
-	unsigned n_slots;
-	struct replay *slots; /* indexed by serial % n_slots */
-};
-
-static const char b64u[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/* base64url without padding (RFC 4648 §5); out holds 4n/3+1 bytes. */
-static void b64u_enc(const uint8_t *in, size_t n, char *out)
-{
-	uint32_t acc = 0;
-	int bits = 0;
-	for (size_t i = 0; i < n; i++) {
-		acc = acc << 8 | in[i];
-		bits += 8;
-		while (bits >= 6) {
-			bits -= 6;
-			*out++ = b64u[(acc >> bits) & 63];
-		}
-	}
-	if (bits)
-		*out++ = b64u[(acc << (6 - bits)) & 63];
-	*out = '\0';
-}
-
-/* Decodes exactly NONCE_B64 characters into NONCE_RAW bytes. */
-static bool b64u_dec(const char *in, uint8_t out[NONCE_RAW])
-{
-	uint32_t acc = 0;
-	int bits = 0;
-	size_t n = 0;
-	for (size_t i = 0; i < NONCE_B64; i++) {
-		const char *c = in[i] ? strchr(b64u, in[i]) : NULL;
-		if (!c)
-			return false;
-		acc = acc << 6 | (uint32_t)(c - b64u);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[n++] = (uint8_t)(acc >> bits);
-		}
-	}
-	/* the 2 bits left over must be zero (canonical form) */
-	return n == NONCE_RAW && (acc & ((1u << bits) - 1)) == 0;
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-/* HMAC-SHA256(secret, msg ":" realm). */
-static bool mac(const struct sip_auth_srv *s, const uint8_t *msg, size_t n,
-		uint8_t out[32])
-{
-	uint8_t buf[NONCE_RAW + 1 + 256];
-	size_t rl = strlen(s->realm);
-	unsigned ol = 0;
-	if (n + 1 + rl > sizeof(buf))
-		rl = sizeof(buf) - n - 1; /* realms are short; bound anyway */
-	memcpy(buf, msg, n);
-	buf[n] = ':';
-	memcpy(buf + n + 1, s->realm, rl);
-	return HMAC(EVP_sha256(), s->secret, (int)s->secret_len, buf,
-		    n + 1 + rl, out, &ol) != NULL &&
-	       ol == 32;
-}
-
-/* A fresh nonce: base64url(time_ms, serial, MAC over both and realm). */
-static int nonce_new(struct sip_auth_srv *s, uint64_t now_ms,
-		     char out[NONCE_B64 + 1])
-{
-	uint8_t raw[NONCE_RAW], md[32];
-	put_be64(raw, now_ms);
-	put_be64(raw + 8, s->serial++);
-	if (!mac(s, raw, 16, md))
-		return -EIO;
-	memcpy(raw + 16, md, NONCE_MAC);
-	b64u_enc(raw, sizeof(raw), out);
-	return 0;
-}
-
-/* Checks a nonce value is ours; gives its time and serial. */
-static bool nonce_ours(const struct sip_auth_srv *s, struct pl raw,
-		       uint64_t *t_ms, uint64_t *serial)
-{
-	char txt[NONCE_B64 + 2];
-	uint8_t bin[NONCE_RAW], md[32];
-	if (sip_auth_unq(raw, txt, sizeof(txt)) != NONCE_B64 ||
-	    !b64u_dec(txt, bin) || !mac(s, bin, 16, md) ||
-	    CRYPTO_memcmp(md, bin + 16, NONCE_MAC) != 0)
-		return false;
-	*t_ms = get_be64(bin);
-	*serial = get_be64(bin + 8);
-	return true;
-}
-
-int sip_auth_srv_new(struct sip_auth_srv **sp,
-		     const struct sip_auth_srv_conf *conf)
-{
-	struct sip_auth_srv *s;
-	uint8_t rnd[8];
-	if (!conf->realm || !*conf->realm || !plain_quotable(conf->realm) ||
-	    strlen(conf->realm) > 255 || !conf->lookup ||
-	    (conf->secret &&
-	     (conf->secret_len < 16 || conf->secret_len > SECRET_MAX)))
-		return -EINVAL;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
-	s->n_slots = conf->replay_slots ? conf->replay_slots : SLOTS_DEF;
-	s->realm = strdup(conf->realm);
-	s->slots = calloc(s->n_slots, sizeof(*s->slots));
-	if (!s->realm || !s->slots) {
-		sip_auth_srv_free(s);
-		return -ENOMEM;
-	}
-	if (conf->secret) {
-		memcpy(s->secret, conf->secret, conf->secret_len);
-		s->secret_len = conf->secret_len;
-	} else {
-		s->secret_len = 32;
-		if (RAND_bytes(s->secret, 32) != 1) {
-			sip_auth_srv_free(s);
-			return -EIO;
-		}
-	}
-	/* serials start at a random point so that nonces of an earlier
-	 * instance with the same secret rarely meet our table's entries */
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-		sip_auth_srv_free(s);
-		return -EIO;
-	}
-	s->serial = get_be64(rnd) >> 16;
-	s->life_ms = conf->nonce_life_ms ? conf->nonce_life_ms : LIFE_DEF_MS;
-	s->no_md5 = conf->no_md5;
-	s->lookup = conf->lookup;
-	s->lookup_arg = conf->lookup_arg;
-	uint8_t md[32];
-	if (!mac(s, (const uint8_t *)"opaque", 6, md)) {
-		sip_auth_srv_free(s);
-		return -EIO;
-	}
-	for (size_t i = 0; i < 8; i++)
-		snprintf(s->opaque + 2 * i, 3, "%02x", md[i]);
-	*sp = s;
-	return 0;
-}
-
-void sip_auth_srv_free(struct sip_auth_srv *s)
-{
-	if (!s)
-		return;
-	OPENSSL_cleanse(s->secret, sizeof(s->secret));
-	free(s->realm);
-	free(s->slots);
-	free(s);
-}
-
-/* RFC 7616 §3.3 challenge: realm, qop, algorithm, nonce, opaque. */
-static void chal_write(struct out *o, const struct sip_auth_srv *s,
-		       enum sip_auth_alg alg, bool stale, const char *nonce)
-{
-	o_str(o, "Digest realm=");
-	o_quoted(o, vs(s->realm));
-	o_param(o, "qop", vs("auth"), true);
-	o_param(o, "algorithm", vs(sip_auth_alg_name(alg)), false);
-	o_param(o, "nonce", vs(nonce), true);
-	o_param(o, "opaque", vs(s->opaque), true);
-	if (stale)
-		o_param(o, "stale", vs("true"), false);
-}
-
-int sip_auth_srv_challenge(struct sip_auth_srv *s, enum sip_auth_alg alg,
-			   bool stale, uint64_t now_ms, char *buf, size_t cap)
-{
-	struct out o = {buf, cap, 0, false, false};
-	char nonce[NONCE_B64 + 1];
-	if (alg == SIP_AUTH_ALG_UNKNOWN)
-		return -EINVAL;
-	if (nonce_new(s, now_ms, nonce))
-		return -EIO;
-	chal_write(&o, s, alg, stale, nonce);
-	return o_end(&o);
-}
-
-int sip_auth_srv_challenges(struct sip_auth_srv *s, bool proxy, bool stale,
-			    uint64_t now_ms, char *buf, size_t cap)
-{
-	struct out o = {buf, cap, 0, false, false};
-	const char *name =
-	    proxy ? "Proxy-Authenticate: " : "WWW-Authenticate: ";
-	char nonce[NONCE_B64 + 1];
-	if (nonce_new(s, now_ms, nonce))
-		return -EIO;
-	o_str(&o, name);
-	chal_write(&o, s, SIP_AUTH_ALG_SHA256, stale, nonce);
-	o_str(&o, "\r\n");
-	if (!s->no_md5) {
-		o_str(&o, name);
-		chal_write(&o, s, SIP_AUTH_ALG_MD5, stale, nonce);
-		o_str(&o, "\r\n");
-	}
-	return o_end(&o);
-}
-
-static enum sip_auth_verdict verdict(struct sip_auth_result *r,
-				     enum sip_auth_verdict v, const char *why)
-{
-	r->verdict = v;
-	r->why = why;
-	if (v == SIP_AUTH_BAD || v == SIP_AUTH_MISSING)
-		r->user[0] = '\0';
-	return v;
-}
-
-/* Value of a quoted-string view equals the plain view v. */
-static bool unq_eq_pl(struct pl raw, struct pl v)
-{
-	const char *p = raw.p, *e = view_end(raw);
-	size_t i = 0;
-	char ch;
-	while (p && unq_next(&p, e, &ch))
-		if (i >= v.l || v.p[i++] != ch)
-			return false;
-	return i == v.l;
-}
-
-/* Syntax and policy checks before any hashing. NULL if they pass. */
-static const char *precheck(const struct sip_auth_srv *s,
-			    const struct sip_auth_cred *c, struct pl ruri)
-{
-	if (!sip_auth_unq_eq(c->realm, s->realm))
-		return "realm is not ours";
-	if (c->alg == SIP_AUTH_ALG_UNKNOWN)
-		return "unknown algorithm";
-	if (s->no_md5 && alg_hex_len(c->alg) == 32)
-		return "MD5 not offered";
-	if (c->qop != SIP_AUTH_QOP_AUTH)
-		return "qop is not auth"; /* we offer qop="auth" only */
-	if (c->nc == 0)
-		return "nc is 0";
-	if (!c->opaque.p || !sip_auth_unq_eq(c->opaque, s->opaque))
-		return "opaque differs";
-	if (c->userhash)
-		return "userhash not offered";
-	/* RFC 7616 §3.4.6, RFC 3261 §22.4: uri is the Request-URI */
-	if (ruri.p && !unq_eq_pl(c->uri, ruri))
-		return "uri is not the Request-URI";
-	return NULL;
-}
-
-/* Checks the response. NULL if right, else why not. */
-static const char *response_ok(struct sip_auth_srv *s,
-			       const struct sip_auth_cred *c, struct pl method,
-			       struct sip_auth_result *r)
-{
-	char secret[256], resp[HEX_MAX];
-	bool is_ha1 = false;
-	size_t n = sip_auth_unq(c->username, r->user, sizeof(r->user));
-	if (n >= sizeof(r->user) || strlen(r->user) != n)
-		return "bad username";
-	secret[0] = '\0';
-	if (s->lookup(s->lookup_arg, r->user, s->realm, c->alg, secret,
-		      sizeof(secret), &is_ha1) != 0)
-		return "unknown user";
-	secret[sizeof(secret) - 1] = '\0';
-	struct digest_in d = {
-	    .alg = c->alg,
-	    .user = vq(c->username),
-	    .realm = vq(c->realm),
-	    .nonce = vq(c->nonce),
-	    .cnonce = vq(c->cnonce),
-	    .uri = vq(c->uri),
-	    .method = {method, false},
-	    .secret = secret,
-	    .is_ha1 = is_ha1,
-	    .nc = c->nc_pl,
-	};
-	int err = digest(&d, resp);
-	OPENSSL_cleanse(secret, sizeof(secret));
-	if (err)
-		return "cannot compute the digest";
-	if (c->response.l != alg_hex_len(c->alg) ||
-	    CRYPTO_memcmp(resp, c->response.p, c->response.l) != 0)
-		return "wrong response";
-	return NULL;
-}
-
-enum sip_auth_verdict sip_auth_srv_check(struct sip_auth_srv *s,
-					 const struct sip_auth_cred *c,
-					 struct pl method, struct pl ruri,
-					 uint64_t now_ms,
-					 struct sip_auth_result *r)
-{
-	uint64_t t_ms, serial;
-	const char *why;
-	memset(r, 0, sizeof(*r));
-	r->alg = c->alg;
-	if ((why = precheck(s, c, ruri)) != NULL ||
-	    (why = response_ok(s, c, method, r)) != NULL)
-		return verdict(r, SIP_AUTH_BAD, why);
-	/* RFC 7616 §3.3 stale: the digest is right, the nonce is not */
-	if (!nonce_ours(s, c->nonce, &t_ms, &serial))
-		return verdict(r, SIP_AUTH_STALE, "nonce not ours");
-	if (t_ms > now_ms || now_ms - t_ms > s->life_ms)
-		return verdict(r, SIP_AUTH_STALE, "nonce expired");
-	struct replay *e = &s->slots[serial % s->n_slots];
-	if (e->used && e->serial > serial)
-		return verdict(r, SIP_AUTH_STALE, "nonce left the table");
-	if (e->used && e->serial == serial && c->nc <= e->nc)
-		return verdict(r, SIP_AUTH_STALE, "nc replayed");
-	*e = (struct replay){serial, c->nc, true};
-	return verdict(r, SIP_AUTH_OK, "ok");
-}
-
-enum sip_auth_verdict sip_auth_srv_verify(struct sip_auth_srv *s,
-					  const struct sip_msg *m, bool proxy,
-					  uint64_t now_ms,
-					  struct sip_auth_result *r)
-{
-	enum sip_hdr_id id =
-	    proxy ? SIP_HDR_PROXY_AUTHORIZATION : SIP_HDR_AUTHORIZATION;
-	struct sip_auth_cred c;
-	bool bad = false;
-	memset(r, 0, sizeof(*r));
-	for (const struct sip_hdr *h = sip_msg_hdr(m, id); h;
-	     h = sip_msg_hdr_next(m, h)) {
-		int err = sip_auth_cred_parse(&c, h->val);
-		if (err == -EBADMSG)
-			bad = true;
-		if (err || !sip_auth_unq_eq(c.realm, s->realm))
-			continue;
-		return sip_auth_srv_check(s, &c, m->method_pl, m->ruri, now_ms,
-					  r);
-	}
-	if (bad)
-		return verdict(r, SIP_AUTH_BAD, "malformed credentials");
-	return verdict(r, SIP_AUTH_MISSING, "no credentials for our realm");
 }

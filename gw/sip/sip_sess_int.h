@@ -197,6 +197,12 @@ void sess_refresh_response(struct sip_sess *s, const struct sip_msg *m, int err,
 
 /* Replaces *dst by a copy of src[0..len) (NULL: none). Returns 0/-ENOMEM. */
 int sess_set_str(char **dst, const char *src, size_t len);
+/* A new session of ua, not yet in its table; NULL on no memory. */
+struct sip_sess *sess_new(struct sip_ua *ua);
+/* Our header lines for a message of s (flags: which optional ones) with
+ * extra appended; malloc'd, NULL on no memory. */
+char *sess_hdrs_make(const struct sip_sess *s, unsigned flags,
+		     const char *extra);
 /* Tells the call layer once that s is over; no callbacks after it. */
 void sess_notify_closed(struct sip_sess *s, enum sip_sess_why why,
 			unsigned status, const struct sip_msg *m);
