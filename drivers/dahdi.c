@@ -19,9 +19,9 @@
 #include "tdm.h"
 
 #define DAHDI_CHANNEL_DEV "/dev/dahdi/channel"
-#define DAHDI_SYSFS_SPAN "/sys/bus/dahdi_spans/devices/span-%u/%s"
-#define DAHDI_MAX_SCAN 1024 /* channels probed when sysfs is absent */
-#define DAHDI_BCHAN_BUFS 8  /* B-channel buffers of one block each */
+#define DAHDI_SYSFS_SPAN  "/sys/bus/dahdi_spans/devices/span-%u/%s"
+#define DAHDI_MAX_SCAN	  1024 /* channels probed when sysfs is absent */
+#define DAHDI_BCHAN_BUFS  8    /* B-channel buffers of one block each */
 
 struct dahdi_span {
 	struct tdm_span base; /* first: the generic part */
@@ -140,10 +140,10 @@ static int dahdi_setup_dchan(struct dahdi_span *ds)
 		return -EINVAL;
 	}
 	struct dahdi_bufferinfo bi = {
-		.txbufpolicy = DAHDI_POLICY_IMMEDIATE,
-		.rxbufpolicy = DAHDI_POLICY_IMMEDIATE,
-		.numbufs = 16,
-		.bufsize = TDM_MAX_FRAME,
+	    .txbufpolicy = DAHDI_POLICY_IMMEDIATE,
+	    .rxbufpolicy = DAHDI_POLICY_IMMEDIATE,
+	    .numbufs = 16,
+	    .bufsize = TDM_MAX_FRAME,
 	};
 	if (ioctl(fd, DAHDI_SET_BUFINFO, &bi) < 0)
 		return -errno;
@@ -176,8 +176,8 @@ static int dahdi_open(struct tdm_span **sp, const struct tdm_span_conf *conf)
 		if (ts != s->dchan)
 			s->bchan_mask |= 1u << ts;
 	ds->basechan = conf->basechan;
-	if (!ds->basechan && (err = dahdi_find_basechan(conf->unit,
-							&ds->basechan)) < 0) {
+	if (!ds->basechan &&
+	    (err = dahdi_find_basechan(conf->unit, &ds->basechan)) < 0) {
 		log_err("dahdi span %u: cannot find its channels: %s",
 			conf->unit, strerror(-err));
 		goto fail;
@@ -223,7 +223,8 @@ static int dahdi_translate(struct dahdi_span *ds, int e, struct tdm_event *ev)
 	case DAHDI_EVENT_ALARM:
 	case DAHDI_EVENT_NOALARM:
 		if (dahdi_spanstat(ds, &si) < 0)
-			si.alarms = e == DAHDI_EVENT_ALARM ? DAHDI_ALARM_RED : 0;
+			si.alarms =
+			    e == DAHDI_EVENT_ALARM ? DAHDI_ALARM_RED : 0;
 		ds->base.alarms = map_alarms(si.alarms);
 		ds->base.cnt.alarm_changes++;
 		ev->type = TDM_EV_ALARM;
@@ -308,10 +309,10 @@ static int dahdi_bchan_open(struct tdm_span *s, unsigned ts,
 	/* room for a transmit cushion: the writer may prefill a few blocks
 	 * so a late wake-up does not underrun into idle fill */
 	struct dahdi_bufferinfo bi = {
-		.txbufpolicy = DAHDI_POLICY_IMMEDIATE,
-		.rxbufpolicy = DAHDI_POLICY_IMMEDIATE,
-		.numbufs = DAHDI_BCHAN_BUFS,
-		.bufsize = bs,
+	    .txbufpolicy = DAHDI_POLICY_IMMEDIATE,
+	    .rxbufpolicy = DAHDI_POLICY_IMMEDIATE,
+	    .numbufs = DAHDI_BCHAN_BUFS,
+	    .bufsize = bs,
 	};
 	if (ioctl(fd, DAHDI_SET_BLOCKSIZE, &bs) < 0 ||
 	    ioctl(fd, DAHDI_SET_BUFINFO, &bi) < 0) {
@@ -380,17 +381,17 @@ static int dahdi_bchan_flush(struct tdm_bchan *b)
 }
 
 const struct tdm_span_ops tdm_dahdi_ops = {
-	.name = "dahdi",
-	.open = dahdi_open,
-	.close = dahdi_close,
-	.dchan_fd = dahdi_dchan_fd,
-	.event_fd = dahdi_event_fd,
-	.get_event = dahdi_get_event,
-	.dchan_read = dahdi_dchan_read,
-	.dchan_write = dahdi_dchan_write,
-	.bchan_open = dahdi_bchan_open,
-	.bchan_close = dahdi_bchan_close,
-	.bchan_read = dahdi_bchan_read,
-	.bchan_write = dahdi_bchan_write,
-	.bchan_flush = dahdi_bchan_flush,
+    .name = "dahdi",
+    .open = dahdi_open,
+    .close = dahdi_close,
+    .dchan_fd = dahdi_dchan_fd,
+    .event_fd = dahdi_event_fd,
+    .get_event = dahdi_get_event,
+    .dchan_read = dahdi_dchan_read,
+    .dchan_write = dahdi_dchan_write,
+    .bchan_open = dahdi_bchan_open,
+    .bchan_close = dahdi_bchan_close,
+    .bchan_read = dahdi_bchan_read,
+    .bchan_write = dahdi_bchan_write,
+    .bchan_flush = dahdi_bchan_flush,
 };

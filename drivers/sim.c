@@ -102,10 +102,10 @@ static int sim_recv_answer(int fd, struct sim_msg *m, int *fds, int *nfds)
 	} cbuf;
 	struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
 	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf.buf,
-		.msg_controllen = sizeof(cbuf.buf),
+	    .msg_iov = &iov,
+	    .msg_iovlen = 1,
+	    .msg_control = cbuf.buf,
+	    .msg_controllen = sizeof(cbuf.buf),
 	};
 	ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
 	if (n < 0)
@@ -117,8 +117,8 @@ static int sim_recv_answer(int fd, struct sim_msg *m, int *fds, int *nfds)
 			continue;
 		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (size_t i = 0; i < k && *nfds <= TDM_MAX_TIMESLOTS; i++)
-			memcpy(&fds[(*nfds)++],
-			       CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			memcpy(&fds[(*nfds)++], CMSG_DATA(c) + i * sizeof(int),
+			       sizeof(int));
 	}
 	if (mh.msg_flags & MSG_CTRUNC)
 		return -EPROTO;
@@ -141,8 +141,7 @@ static int sim_take_fds(struct sim_span *ss, const struct sim_msg *m,
 		return -EPROTO;
 	if (mask & ~((uint32_t)((1ull << (s->ntimeslots + 1)) - 1) & ~1u))
 		return -EPROTO;
-	if (m->dchan < 1 || m->dchan > s->ntimeslots ||
-	    (mask >> m->dchan) & 1u)
+	if (m->dchan < 1 || m->dchan > s->ntimeslots || (mask >> m->dchan) & 1u)
 		return -EPROTO;
 	if (nfds != 1 + __builtin_popcount(mask))
 		return -EPROTO;
@@ -172,12 +171,12 @@ static int sim_attach(struct sim_span *ss)
 {
 	const struct tdm_span_conf *c = &ss->base.conf;
 	struct sim_msg m = {
-		.magic = SIM_PROTO_MAGIC,
-		.version = SIM_PROTO_VERSION,
-		.type = SIM_ATTACH,
-		.span = c->unit,
-		.layout = c->layout,
-		.blocksize = c->blocksize,
+	    .magic = SIM_PROTO_MAGIC,
+	    .version = SIM_PROTO_VERSION,
+	    .type = SIM_ATTACH,
+	    .span = c->unit,
+	    .layout = c->layout,
+	    .blocksize = c->blocksize,
 	};
 	if (send(ss->cfd, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m))
 		return -errno ? -errno : -EIO;
@@ -389,17 +388,17 @@ static int sim_bchan_flush(struct tdm_bchan *b)
 }
 
 const struct tdm_span_ops tdm_sim_ops = {
-	.name = "sim",
-	.open = sim_open,
-	.close = sim_close,
-	.dchan_fd = sim_dchan_fd,
-	.event_fd = sim_event_fd,
-	.get_event = sim_get_event,
-	.dchan_read = sim_dchan_read,
-	.dchan_write = sim_dchan_write,
-	.bchan_open = sim_bchan_open,
-	.bchan_close = sim_bchan_close,
-	.bchan_read = sim_bchan_read,
-	.bchan_write = sim_bchan_write,
-	.bchan_flush = sim_bchan_flush,
+    .name = "sim",
+    .open = sim_open,
+    .close = sim_close,
+    .dchan_fd = sim_dchan_fd,
+    .event_fd = sim_event_fd,
+    .get_event = sim_get_event,
+    .dchan_read = sim_dchan_read,
+    .dchan_write = sim_dchan_write,
+    .bchan_open = sim_bchan_open,
+    .bchan_close = sim_bchan_close,
+    .bchan_read = sim_bchan_read,
+    .bchan_write = sim_bchan_write,
+    .bchan_flush = sim_bchan_flush,
 };

@@ -27,7 +27,7 @@
 
 #include <stdint.h>
 
-#define SIM_PROTO_MAGIC 0x53494d31u /* "SIM1" */
+#define SIM_PROTO_MAGIC	  0x53494d31u /* "SIM1" */
 #define SIM_PROTO_VERSION 1
 
 enum sim_msg_type {
@@ -40,17 +40,17 @@ enum sim_msg_type {
 struct sim_msg {
 	uint32_t magic;
 	uint16_t version;
-	uint16_t type;	   /* enum sim_msg_type */
-	uint32_t span;	   /* pstnsim's span number */
-	uint32_t layout;   /* enum tdm_layout */
+	uint16_t type;	    /* enum sim_msg_type */
+	uint32_t span;	    /* pstnsim's span number */
+	uint32_t layout;    /* enum tdm_layout */
 	uint32_t blocksize; /* samples per B-channel block */
-	uint32_t chanmask; /* ATTACH_OK: bit ts = B-channel fd passed */
-	uint32_t dchan;	   /* ATTACH_OK: D-channel timeslot */
-	uint32_t law;	   /* ATTACH_OK: enum tdm_law */
-	uint32_t alarms;   /* STATUS: TDM_ALARM_* */
-	uint32_t slips;	   /* STATUS: cumulative controlled slips */
-	int32_t error;	   /* ATTACH_ERR: positive errno */
-	char text[64];	   /* ATTACH_OK: description; ATTACH_ERR: reason */
+	uint32_t chanmask;  /* ATTACH_OK: bit ts = B-channel fd passed */
+	uint32_t dchan;	    /* ATTACH_OK: D-channel timeslot */
+	uint32_t law;	    /* ATTACH_OK: enum tdm_law */
+	uint32_t alarms;    /* STATUS: TDM_ALARM_* */
+	uint32_t slips;	    /* STATUS: cumulative controlled slips */
+	int32_t error;	    /* ATTACH_ERR: positive errno */
+	char text[64];	    /* ATTACH_OK: description; ATTACH_ERR: reason */
 };
 
 #endif

@@ -7,8 +7,8 @@
 #include "tdm.h"
 
 static const struct tdm_span_ops *const backends[] = {
-	&tdm_sim_ops,
-	&tdm_dahdi_ops,
+    &tdm_sim_ops,
+    &tdm_dahdi_ops,
 };
 
 const struct tdm_span_ops *tdm_backend(const char *name)
@@ -69,11 +69,9 @@ const char *tdm_alarm_str(unsigned alarms, char *buf, size_t cap)
 		unsigned bit;
 		const char *name;
 	} names[] = {
-		{TDM_ALARM_RED, "red"},
-		{TDM_ALARM_YELLOW, "yellow"},
-		{TDM_ALARM_BLUE, "blue"},
-		{TDM_ALARM_LOOPBACK, "loopback"},
-		{TDM_ALARM_NOTOPEN, "notopen"},
+	    {TDM_ALARM_RED, "red"},	    {TDM_ALARM_YELLOW, "yellow"},
+	    {TDM_ALARM_BLUE, "blue"},	    {TDM_ALARM_LOOPBACK, "loopback"},
+	    {TDM_ALARM_NOTOPEN, "notopen"},
 	};
 	size_t n = 0;
 	buf[0] = '\0';

@@ -17,10 +17,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define TDM_MAX_TIMESLOTS 31 /* E1: 1-31; T1: 1-24 */
-#define TDM_MAX_FRAME 1024   /* bytes, D-channel frame incl. 2 FCS bytes */
-#define TDM_MIN_BLOCK 8	     /* samples: 1 ms */
-#define TDM_MAX_BLOCK 1600   /* samples: 200 ms */
+#define TDM_MAX_TIMESLOTS 31   /* E1: 1-31; T1: 1-24 */
+#define TDM_MAX_FRAME	  1024 /* bytes, D-channel frame incl. 2 FCS bytes */
+#define TDM_MIN_BLOCK	  8    /* samples: 1 ms */
+#define TDM_MAX_BLOCK	  1600 /* samples: 200 ms */
 
 enum tdm_layout {
 	TDM_E1, /* 31 timeslots, D on 16, A-law */
@@ -33,19 +33,19 @@ enum tdm_law {
 };
 
 /* Alarm bits, as carriers name them. */
-#define TDM_ALARM_RED 0x01	/* loss of signal / frame alignment */
-#define TDM_ALARM_YELLOW 0x02	/* remote alarm: far end lost our signal */
-#define TDM_ALARM_BLUE 0x04	/* AIS: all-ones from upstream */
+#define TDM_ALARM_RED	   0x01 /* loss of signal / frame alignment */
+#define TDM_ALARM_YELLOW   0x02 /* remote alarm: far end lost our signal */
+#define TDM_ALARM_BLUE	   0x04 /* AIS: all-ones from upstream */
 #define TDM_ALARM_LOOPBACK 0x08 /* span is looped */
-#define TDM_ALARM_NOTOPEN 0x10	/* back end not connected (no span) */
+#define TDM_ALARM_NOTOPEN  0x10 /* back end not connected (no span) */
 
 struct tdm_span_conf {
-	unsigned span_no;	/* the daemon's span number, for logs */
+	unsigned span_no; /* the daemon's span number, for logs */
 	enum tdm_layout layout;
-	const char *device;	/* sim: pstnsim's socket; dahdi: unused */
-	unsigned unit;		/* sim: pstnsim span; dahdi: DAHDI span no */
-	unsigned basechan;	/* dahdi: first channel number, 0 = find it */
-	unsigned blocksize;	/* samples per B-channel block */
+	const char *device; /* sim: pstnsim's socket; dahdi: unused */
+	unsigned unit;	    /* sim: pstnsim span; dahdi: DAHDI span no */
+	unsigned basechan;  /* dahdi: first channel number, 0 = find it */
+	unsigned blocksize; /* samples per B-channel block */
 };
 
 struct tdm_counters {
@@ -57,10 +57,10 @@ struct tdm_counters {
 };
 
 enum tdm_event_type {
-	TDM_EV_ALARM,	   /* alarms changed: see ev.alarms */
-	TDM_EV_DCHAN_ERR,  /* a frame was lost on receive (FCS, abort) */
-	TDM_EV_SLIP,	   /* a controlled frame slip happened */
-	TDM_EV_GONE,	   /* the back end went away: close the span */
+	TDM_EV_ALARM,	  /* alarms changed: see ev.alarms */
+	TDM_EV_DCHAN_ERR, /* a frame was lost on receive (FCS, abort) */
+	TDM_EV_SLIP,	  /* a controlled frame slip happened */
+	TDM_EV_GONE,	  /* the back end went away: close the span */
 };
 
 struct tdm_event {
@@ -81,7 +81,8 @@ struct tdm_span_ops {
 	int (*get_event)(struct tdm_span *s, struct tdm_event *ev);
 	ssize_t (*dchan_read)(struct tdm_span *s, void *buf, size_t len);
 	ssize_t (*dchan_write)(struct tdm_span *s, const void *buf, size_t len);
-	int (*bchan_open)(struct tdm_span *s, unsigned ts, struct tdm_bchan **bp);
+	int (*bchan_open)(struct tdm_span *s, unsigned ts,
+			  struct tdm_bchan **bp);
 	void (*bchan_close)(struct tdm_bchan *b);
 	ssize_t (*bchan_read)(struct tdm_bchan *b, uint8_t *buf, size_t len);
 	ssize_t (*bchan_write)(struct tdm_bchan *b, const uint8_t *buf,
@@ -108,8 +109,8 @@ struct tdm_span {
 /* What every back end's B-channel starts with. */
 struct tdm_bchan {
 	struct tdm_span *span;
-	unsigned ts;   /* timeslot */
-	int fd;	       /* readable once per block */
+	unsigned ts; /* timeslot */
+	int fd;	     /* readable once per block */
 	unsigned blocksize;
 	uint64_t rx_blocks, tx_blocks;
 	uint64_t rx_errors, tx_errors; /* short or failed reads/writes */

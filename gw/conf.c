@@ -26,8 +26,8 @@ static int apply_defaults(const struct conf_section *sec, void *base)
 	char err[256];
 	for (unsigned i = 0; i < sec->nkeys; i++) {
 		const struct conf_key *k = &sec->keys[i];
-		if (k->dflt && conf_key_parse(k, base, k->dflt, err,
-					      sizeof(err)) != 0)
+		if (k->dflt &&
+		    conf_key_parse(k, base, k->dflt, err, sizeof(err)) != 0)
 			return -EINVAL; /* a broken table: caught by tests */
 	}
 	return 0;
@@ -80,14 +80,18 @@ static int start_tg(struct loader *ld, const struct ini_pos *pos,
 		    const char *name, char *err, size_t cap)
 {
 	if (!name || strlen(name) >= CONF_NAME_MAX) {
-		snprintf(err, cap, "trunk group needs a name of 1..%d "
-			 "characters: [trunkgroup NAME]", CONF_NAME_MAX - 1);
+		snprintf(err, cap,
+			 "trunk group needs a name of 1..%d "
+			 "characters: [trunkgroup NAME]",
+			 CONF_NAME_MAX - 1);
 		return -EINVAL;
 	}
 	const struct conf_tg *old = conf_tg_find(ld->c, name);
 	if (old) {
-		snprintf(err, cap, "trunk group %s defined twice (first at "
-			 "line %u)", name, old->line);
+		snprintf(err, cap,
+			 "trunk group %s defined twice (first at "
+			 "line %u)",
+			 name, old->line);
 		return -EINVAL;
 	}
 	if (ld->c->ntg == CONF_MAX_TGS) {

@@ -14,12 +14,12 @@
 
 #include "drivers/tdm.h"
 
-#define CONF_MAX_SPANS 128
-#define CONF_MAX_TGS 64
+#define CONF_MAX_SPANS	128
+#define CONF_MAX_TGS	64
 #define CONF_MAX_LISTEN 8
-#define CONF_NAME_MAX 32
-#define CONF_PATH_MAX 108 /* sun_path */
-#define CONF_SEC_KEYS 32  /* most keys a section has */
+#define CONF_NAME_MAX	32
+#define CONF_PATH_MAX	108 /* sun_path */
+#define CONF_SEC_KEYS	32  /* most keys a section has */
 
 enum conf_switch {
 	CONF_SW_EUROISDN,
@@ -57,7 +57,7 @@ struct conf_general {
 	unsigned log_format;
 	char control_socket[CONF_PATH_MAX];
 	char pid_file[CONF_PATH_MAX];
-	unsigned media_workers; /* 0 = one per spare core */
+	unsigned media_workers;		    /* 0 = one per spare core */
 	char test_loopback[CONF_NAME_MAX];  /* test line: loops audio back */
 	char test_milliwatt[CONF_NAME_MAX]; /* test line: 1 kHz 0 dBm0 */
 	uint64_t set_mask;
@@ -130,9 +130,9 @@ struct conf_sip {
 	unsigned min_se_s;
 	unsigned t1_ms;
 	unsigned rtp_port_min, rtp_port_max;
-	char trusted[256];	 /* CIDR list; others are challenged */
-	char auth_realm[64];	 /* digest realm we challenge with */
-	char auth_user[64];	 /* credentials untrusted sources must give */
+	char trusted[256];   /* CIDR list; others are challenged */
+	char auth_realm[64]; /* digest realm we challenge with */
+	char auth_user[64];  /* credentials untrusted sources must give */
 	char auth_password[64];
 	uint64_t set_mask;
 	unsigned key_line[CONF_SEC_KEYS];

@@ -28,9 +28,10 @@ static bool span_set(const struct conf_span *s, const char *key)
 	return s->set_mask & (1ull << span_key(key));
 }
 
-__attribute__((format(printf, 5, 6))) static int
-fail_at(const struct conf *c, unsigned line, char *err, size_t cap,
-	const char *fmt, ...)
+__attribute__((format(printf, 5, 6))) static int fail_at(const struct conf *c,
+							 unsigned line,
+							 char *err, size_t cap,
+							 const char *fmt, ...)
 {
 	va_list ap;
 	size_t n = (size_t)snprintf(err, cap, "%s:%u: ", c->path, line);
@@ -64,7 +65,8 @@ static int check_span_required(const struct conf *c, struct conf_span *s,
 	if (sim && !s->device[0])
 		return fail_at(c, s->line, err, cap,
 			       "span %u: driver sim needs device (the "
-			       "simulator's socket)", s->no);
+			       "simulator's socket)",
+			       s->no);
 	if (!sim && s->device[0])
 		return fail_at(c, span_line(s, "device"), err, cap,
 			       "span %u: device is for driver sim", s->no);
@@ -78,17 +80,16 @@ static int check_span_switch(const struct conf *c, struct conf_span *s,
 			     char *err, size_t cap)
 {
 	if (!span_set(s, "switch"))
-		s->switchtype = s->layout == TDM_E1 ? CONF_SW_EUROISDN
-						    : CONF_SW_NI2;
-	bool t1_only = s->switchtype == CONF_SW_NI2 ||
-		       s->switchtype == CONF_SW_5ESS ||
-		       s->switchtype == CONF_SW_DMS100 ||
-		       s->switchtype == CONF_SW_4ESS;
+		s->switchtype =
+		    s->layout == TDM_E1 ? CONF_SW_EUROISDN : CONF_SW_NI2;
+	bool t1_only =
+	    s->switchtype == CONF_SW_NI2 || s->switchtype == CONF_SW_5ESS ||
+	    s->switchtype == CONF_SW_DMS100 || s->switchtype == CONF_SW_4ESS;
 	if (t1_only && s->layout == TDM_E1)
 		return fail_at(c, span_line(s, "switch"), err, cap,
 			       "span %u: switch %s is a T1 variant; this span "
-			       "is an E1", s->no,
-			       conf_switch_name(s->switchtype));
+			       "is an E1",
+			       s->no, conf_switch_name(s->switchtype));
 	bool has = conf_switch_has_service(s->switchtype);
 	if (!span_set(s, "service_messages"))
 		s->service_messages = has;
@@ -119,11 +120,13 @@ static int check_span_channels(const struct conf *c, struct conf_span *s,
 		if (ts == dch)
 			return fail_at(c, line, err, cap,
 				       "span %u: channel %u is the "
-				       "D-channel", s->no, ts);
+				       "D-channel",
+				       s->no, ts);
 		if (ts > nts)
 			return fail_at(c, line, err, cap,
 				       "span %u: channel %u does not exist on "
-				       "a%s %s (1-%u)", s->no, ts,
+				       "a%s %s (1-%u)",
+				       s->no, ts,
 				       s->layout == TDM_E1 ? "n" : "",
 				       tdm_layout_name(s->layout), nts);
 	}
@@ -156,8 +159,8 @@ static int check_span_unique(const struct conf *c, const struct conf_span *s,
 		if (lo < phi && plo < hi)
 			return fail_at(c, s->line, err, cap,
 				       "span %u: DAHDI channel %u is also "
-				       "in span %u (channels %u-%u)", s->no,
-				       lo > plo ? lo : plo, p->no, plo,
+				       "in span %u (channels %u-%u)",
+				       s->no, lo > plo ? lo : plo, p->no, plo,
 				       phi - 1);
 	}
 	return 0;
@@ -184,8 +187,7 @@ static int check_span(const struct conf *c, struct conf_span *s, char *err,
 static int tg_line(const struct conf_tg *tg, const char *key)
 {
 	int k = conf_key_find(&conf_sec_tg, key);
-	return k >= 0 && tg->key_line[k] ? (int)tg->key_line[k]
-					  : (int)tg->line;
+	return k >= 0 && tg->key_line[k] ? (int)tg->key_line[k] : (int)tg->line;
 }
 
 static bool all_digits(const char *s, size_t n)
@@ -209,9 +211,11 @@ static int check_prefixes(const struct conf *c, const struct conf_tg *tg,
 			break;
 		if (!(n == 1 && *p == '*') && (n > 15 || !all_digits(p, n)))
 			return fail_at(c, (unsigned)tg_line(tg, "prefixes"),
-				       err, cap, "trunk group %s: bad prefix "
+				       err, cap,
+				       "trunk group %s: bad prefix "
 				       "'%.*s': digits of an E.164 number, "
-				       "or *", tg->name, (int)n, p);
+				       "or *",
+				       tg->name, (int)n, p);
 		p += n;
 	}
 	return 0;
@@ -224,37 +228,43 @@ static int check_tg_values(const struct conf *c, const struct conf_tg *tg,
 	if (rc)
 		return rc;
 	static const char *const digit_keys[] = {
-		"country_code", "area_code", "national_prefix", "intl_prefix",
+	    "country_code",
+	    "area_code",
+	    "national_prefix",
+	    "intl_prefix",
 	};
 	const char *vals[] = {tg->country_code, tg->area_code,
 			      tg->national_prefix, tg->intl_prefix};
 	for (unsigned i = 0; i < 4; i++)
 		if (!all_digits(vals[i], strlen(vals[i])))
 			return fail_at(c, (unsigned)tg_line(tg, digit_keys[i]),
-				       err, cap, "trunk group %s: %s '%s' "
-				       "must be digits", tg->name,
-				       digit_keys[i], vals[i]);
+				       err, cap,
+				       "trunk group %s: %s '%s' "
+				       "must be digits",
+				       tg->name, digit_keys[i], vals[i]);
 	char msg[160];
 	struct cause_map map;
 	cause_map_init(&map);
 	if (cause_map_parse_q850(&map, tg->causes_q850, msg, sizeof(msg)))
 		return fail_at(c, (unsigned)tg_line(tg, "causes_q850"), err,
-			       cap, "trunk group %s: causes_q850: %s",
-			       tg->name, msg);
+			       cap, "trunk group %s: causes_q850: %s", tg->name,
+			       msg);
 	if (cause_map_parse_sip(&map, tg->causes_sip, msg, sizeof(msg)))
-		return fail_at(c, (unsigned)tg_line(tg, "causes_sip"), err,
-			       cap, "trunk group %s: causes_sip: %s",
-			       tg->name, msg);
+		return fail_at(c, (unsigned)tg_line(tg, "causes_sip"), err, cap,
+			       "trunk group %s: causes_sip: %s", tg->name, msg);
 	if (tg->sip_dest[0]) {
 		struct sip_uri u;
 		struct sip_peer peer;
 		if (sip_uri_parse(&u, pl_from(tg->sip_dest)) ||
-		    (u.scheme != SIP_SCHEME_SIP && u.scheme != SIP_SCHEME_SIPS) ||
+		    (u.scheme != SIP_SCHEME_SIP &&
+		     u.scheme != SIP_SCHEME_SIPS) ||
 		    sip_tp_uri_peer(&u, &peer))
 			return fail_at(c, (unsigned)tg_line(tg, "sip_dest"),
-				       err, cap, "trunk group %s: sip_dest "
+				       err, cap,
+				       "trunk group %s: sip_dest "
 				       "'%s' is not a sip: or sips: URI with a "
-				       "numeric host", tg->name, tg->sip_dest);
+				       "numeric host",
+				       tg->name, tg->sip_dest);
 	}
 	return 0;
 }
@@ -312,25 +322,27 @@ static int check_sip(const struct conf *c, char *err, size_t cap)
 		}
 	}
 	if (sip->rtp_port_min >= sip->rtp_port_max)
-		return fail_at(c, sip->key_line[conf_key_find(&conf_sec_sip,
-							      "rtp_port_max")],
-			       err, cap, "sip: rtp_port_max %u must be above "
-			       "rtp_port_min %u", sip->rtp_port_max,
-			       sip->rtp_port_min);
+		return fail_at(
+		    c,
+		    sip->key_line[conf_key_find(&conf_sec_sip, "rtp_port_max")],
+		    err, cap,
+		    "sip: rtp_port_max %u must be above "
+		    "rtp_port_min %u",
+		    sip->rtp_port_max, sip->rtp_port_min);
 	/* the list the UA core parses again at start (sip_ua_new) */
 	struct sip_acl acl;
 	char why[128];
 	if (sip_acl_parse(&acl, sip->trusted, why, sizeof(why)))
-		return fail_at(c, sip->key_line[conf_key_find(&conf_sec_sip,
-							      "trusted")],
-			       err, cap,
-			       "sip: trusted: %s (want a list of address/bits "
-			       "such as 10.0.0.0/8, ::1/128)",
-			       why);
+		return fail_at(
+		    c, sip->key_line[conf_key_find(&conf_sec_sip, "trusted")],
+		    err, cap,
+		    "sip: trusted: %s (want a list of address/bits "
+		    "such as 10.0.0.0/8, ::1/128)",
+		    why);
 	if (sip->auth_user[0] && !sip->auth_password[0])
-		return fail_at(c, sip->key_line[conf_key_find(&conf_sec_sip,
-							      "auth_user")],
-			       err, cap, "sip: auth_user needs auth_password");
+		return fail_at(
+		    c, sip->key_line[conf_key_find(&conf_sec_sip, "auth_user")],
+		    err, cap, "sip: auth_user needs auth_password");
 	return 0;
 }
 
@@ -343,8 +355,9 @@ int conf_check(struct conf *c, char *err, size_t cap)
 	if ((rc = check_tgs(c, err, cap)) || (rc = check_sip(c, err, cap)))
 		return rc;
 	if (!c->general.control_socket[0])
-		return fail_at(c, c->general.key_line[conf_key_find(
-				       &conf_sec_general, "control_socket")],
+		return fail_at(c,
+			       c->general.key_line[conf_key_find(
+				   &conf_sec_general, "control_socket")],
 			       err, cap,
 			       "general: control_socket must not be empty");
 	return 0;

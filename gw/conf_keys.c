@@ -14,181 +14,193 @@
 #include "log.h"
 
 #define OFF(type, field) offsetof(struct type, field)
-#define SZ(type, field) sizeof(((struct type *)0)->field)
+#define SZ(type, field)	 sizeof(((struct type *)0)->field)
 #define STR(type, field) CK_STR, OFF(type, field), SZ(type, field)
 
 static const struct conf_enum levels[] = {
-	{"err", LOG_LVL_ERR},	    {"warn", LOG_LVL_WARN},
-	{"notice", LOG_LVL_NOTICE}, {"info", LOG_LVL_INFO},
-	{"debug", LOG_LVL_DEBUG},   {NULL, 0},
+    {"err", LOG_LVL_ERR},	{"warn", LOG_LVL_WARN},
+    {"notice", LOG_LVL_NOTICE}, {"info", LOG_LVL_INFO},
+    {"debug", LOG_LVL_DEBUG},	{NULL, 0},
 };
 static const struct conf_enum log_formats[] = {
-	{"text", CONF_LOG_TEXT}, {"json", CONF_LOG_JSON}, {NULL, 0},
+    {"text", CONF_LOG_TEXT},
+    {"json", CONF_LOG_JSON},
+    {NULL, 0},
 };
 static const struct conf_enum layouts[] = {
-	{"e1", TDM_E1}, {"t1", TDM_T1}, {NULL, 0},
+    {"e1", TDM_E1},
+    {"t1", TDM_T1},
+    {NULL, 0},
 };
 static const struct conf_enum switches[] = {
-	{"euroisdn", CONF_SW_EUROISDN}, {"ni2", CONF_SW_NI2},
-	{"5ess", CONF_SW_5ESS},		{"dms100", CONF_SW_DMS100},
-	{"4ess", CONF_SW_4ESS},		{"qsig", CONF_SW_QSIG},
-	{NULL, 0},
+    {"euroisdn", CONF_SW_EUROISDN},
+    {"ni2", CONF_SW_NI2},
+    {"5ess", CONF_SW_5ESS},
+    {"dms100", CONF_SW_DMS100},
+    {"4ess", CONF_SW_4ESS},
+    {"qsig", CONF_SW_QSIG},
+    {NULL, 0},
 };
 static const struct conf_enum sides[] = {
-	{"cpe", CONF_SIDE_CPE}, {"net", CONF_SIDE_NET}, {NULL, 0},
+    {"cpe", CONF_SIDE_CPE},
+    {"net", CONF_SIDE_NET},
+    {NULL, 0},
 };
 static const struct conf_enum hunts[] = {
-	{"ascending", CONF_HUNT_ASCENDING},
-	{"descending", CONF_HUNT_DESCENDING},
-	{"roundrobin", CONF_HUNT_ROUNDROBIN},
-	{NULL, 0},
+    {"ascending", CONF_HUNT_ASCENDING},
+    {"descending", CONF_HUNT_DESCENDING},
+    {"roundrobin", CONF_HUNT_ROUNDROBIN},
+    {NULL, 0},
 };
 static const struct conf_enum transports[] = {
-	{"udp", CONF_TP_UDP}, {"tcp", CONF_TP_TCP}, {"tls", CONF_TP_TLS},
-	{NULL, 0},
+    {"udp", CONF_TP_UDP},
+    {"tcp", CONF_TP_TCP},
+    {"tls", CONF_TP_TLS},
+    {NULL, 0},
 };
 
 static const struct conf_key general_keys[] = {
-	{"log_level", CK_ENUM, OFF(conf_general, log_level), 0, 0, 0, levels,
-	 "info", "err, warn, notice, info or debug"},
-	{"log_format", CK_ENUM, OFF(conf_general, log_format), 0, 0, 0,
-	 log_formats, "text", "text, or json (one object per line)"},
-	{"control_socket", STR(conf_general, control_socket), 0, 0, NULL,
-	 "/run/gwd/gwd.sock", "UNIX socket for gwctl"},
-	{"pid_file", STR(conf_general, pid_file), 0, 0, NULL, "/run/gwd.pid",
-	 "written in daemon mode"},
-	{"media_workers", CK_UINT, OFF(conf_general, media_workers), 0, 0, 64,
-	 NULL, "0", "media threads; 0 = one per spare core"},
-	{"test_loopback", STR(conf_general, test_loopback), 0, 0, NULL, "",
-	 "called number answered locally with audio looped back"},
-	{"test_milliwatt", STR(conf_general, test_milliwatt), 0, 0, NULL, "",
-	 "called number answered locally with a 1 kHz 0 dBm0 tone"},
+    {"log_level", CK_ENUM, OFF(conf_general, log_level), 0, 0, 0, levels,
+     "info", "err, warn, notice, info or debug"},
+    {"log_format", CK_ENUM, OFF(conf_general, log_format), 0, 0, 0, log_formats,
+     "text", "text, or json (one object per line)"},
+    {"control_socket", STR(conf_general, control_socket), 0, 0, NULL,
+     "/run/gwd/gwd.sock", "UNIX socket for gwctl"},
+    {"pid_file", STR(conf_general, pid_file), 0, 0, NULL, "/run/gwd.pid",
+     "written in daemon mode"},
+    {"media_workers", CK_UINT, OFF(conf_general, media_workers), 0, 0, 64, NULL,
+     "0", "media threads; 0 = one per spare core"},
+    {"test_loopback", STR(conf_general, test_loopback), 0, 0, NULL, "",
+     "called number answered locally with audio looped back"},
+    {"test_milliwatt", STR(conf_general, test_milliwatt), 0, 0, NULL, "",
+     "called number answered locally with a 1 kHz 0 dBm0 tone"},
 };
 
 static const struct conf_key span_keys[] = {
-	{"driver", STR(conf_span, driver), 0, 0, NULL, NULL,
-	 "span back end: sim or dahdi (required)"},
-	{"type", CK_ENUM, OFF(conf_span, layout), 0, 0, 0, layouts, NULL,
-	 "e1 or t1 (required)"},
-	{"switch", CK_ENUM, OFF(conf_span, switchtype), 0, 0, 0, switches,
-	 NULL, "euroisdn (E1); ni2, 5ess, dms100, 4ess (T1); qsig "
-	 "(default: euroisdn on E1, ni2 on T1)"},
-	{"side", CK_ENUM, OFF(conf_span, side), 0, 0, 0, sides, "cpe",
-	 "cpe (user side) or net (network side)"},
-	{"device", STR(conf_span, device), 0, 0, NULL, "",
-	 "sim: the simulator's socket"},
-	{"unit", CK_UINT, OFF(conf_span, unit), 0, 1, 1024, NULL, NULL,
-	 "sim: simulator span; dahdi: DAHDI span (default: the span "
-	 "number)"},
-	{"basechan", CK_UINT, OFF(conf_span, basechan), 0, 0, 4096, NULL, "0",
-	 "dahdi: channel number of timeslot 1; 0 = find it"},
-	{"channels", CK_CHANS, OFF(conf_span, channels), 0, 0, 0, NULL, NULL,
-	 "B-channel timeslots in service (default: all)"},
-	{"blocksize", CK_UINT, OFF(conf_span, blocksize), 0, 8, 1600, NULL,
-	 "160", "samples per B-channel block (8 = 1 ms)"},
-	{"restart_on_up", CK_BOOL, OFF(conf_span, restart_on_up), 0, 0, 0,
-	 NULL, "yes", "RESTART idle channels when the D-channel comes up"},
-	{"link_settle_ms", CK_UINT, OFF(conf_span, link_settle_ms), 0, 0,
-	 60000, NULL, "1000", "wait after D-channel up before using it"},
-	{"service_messages", CK_BOOL, OFF(conf_span, service_messages), 0, 0,
-	 0, NULL, NULL, "SERVICE for block/unblock (default: yes on ni2, 4ess, 5ess)"},
-	{"t200_ms", CK_UINT, OFF(conf_span, t200_ms), 0, 100, 10000, NULL,
-	 "1000", "Q.921 T200: retransmission timer"},
-	{"t203_ms", CK_UINT, OFF(conf_span, t203_ms), 0, 500, 120000, NULL,
-	 "10000", "Q.921 T203: link idle poll timer"},
-	{"n200", CK_UINT, OFF(conf_span, n200), 0, 1, 16, NULL, "3",
-	 "Q.921 N200: retransmissions before the link is declared down"},
-	{"pcap", STR(conf_span, pcap), 0, 0, NULL, "",
-	 "write D-channel frames to this pcap file (LAPD)"},
+    {"driver", STR(conf_span, driver), 0, 0, NULL, NULL,
+     "span back end: sim or dahdi (required)"},
+    {"type", CK_ENUM, OFF(conf_span, layout), 0, 0, 0, layouts, NULL,
+     "e1 or t1 (required)"},
+    {"switch", CK_ENUM, OFF(conf_span, switchtype), 0, 0, 0, switches, NULL,
+     "euroisdn (E1); ni2, 5ess, dms100, 4ess (T1); qsig "
+     "(default: euroisdn on E1, ni2 on T1)"},
+    {"side", CK_ENUM, OFF(conf_span, side), 0, 0, 0, sides, "cpe",
+     "cpe (user side) or net (network side)"},
+    {"device", STR(conf_span, device), 0, 0, NULL, "",
+     "sim: the simulator's socket"},
+    {"unit", CK_UINT, OFF(conf_span, unit), 0, 1, 1024, NULL, NULL,
+     "sim: simulator span; dahdi: DAHDI span (default: the span "
+     "number)"},
+    {"basechan", CK_UINT, OFF(conf_span, basechan), 0, 0, 4096, NULL, "0",
+     "dahdi: channel number of timeslot 1; 0 = find it"},
+    {"channels", CK_CHANS, OFF(conf_span, channels), 0, 0, 0, NULL, NULL,
+     "B-channel timeslots in service (default: all)"},
+    {"blocksize", CK_UINT, OFF(conf_span, blocksize), 0, 8, 1600, NULL, "160",
+     "samples per B-channel block (8 = 1 ms)"},
+    {"restart_on_up", CK_BOOL, OFF(conf_span, restart_on_up), 0, 0, 0, NULL,
+     "yes", "RESTART idle channels when the D-channel comes up"},
+    {"link_settle_ms", CK_UINT, OFF(conf_span, link_settle_ms), 0, 0, 60000,
+     NULL, "1000", "wait after D-channel up before using it"},
+    {"service_messages", CK_BOOL, OFF(conf_span, service_messages), 0, 0, 0,
+     NULL, NULL, "SERVICE for block/unblock (default: yes on ni2, 4ess, 5ess)"},
+    {"t200_ms", CK_UINT, OFF(conf_span, t200_ms), 0, 100, 10000, NULL, "1000",
+     "Q.921 T200: retransmission timer"},
+    {"t203_ms", CK_UINT, OFF(conf_span, t203_ms), 0, 500, 120000, NULL, "10000",
+     "Q.921 T203: link idle poll timer"},
+    {"n200", CK_UINT, OFF(conf_span, n200), 0, 1, 16, NULL, "3",
+     "Q.921 N200: retransmissions before the link is declared down"},
+    {"pcap", STR(conf_span, pcap), 0, 0, NULL, "",
+     "write D-channel frames to this pcap file (LAPD)"},
 };
 
 static const struct conf_enum numfmts[] = {
-	{"international", NUMBER_FMT_INTERNATIONAL},
-	{"national", NUMBER_FMT_NATIONAL},
-	{"unknown", NUMBER_FMT_UNKNOWN},
-	{"subscriber", NUMBER_FMT_SUBSCRIBER},
-	{NULL, 0},
+    {"international", NUMBER_FMT_INTERNATIONAL},
+    {"national", NUMBER_FMT_NATIONAL},
+    {"unknown", NUMBER_FMT_UNKNOWN},
+    {"subscriber", NUMBER_FMT_SUBSCRIBER},
+    {NULL, 0},
 };
 
 static const struct conf_key tg_keys[] = {
-	{"spans", CK_SPANLIST, 0, 0, 1, CONF_MAX_SPANS, NULL, NULL,
-	 "spans in the group, e.g. 1,2,5-8 (required)"},
-	{"hunt", CK_ENUM, OFF(conf_tg, hunt), 0, 0, 0, hunts, "ascending",
-	 "B-channel hunting: ascending, descending or roundrobin"},
-	{"prefixes", STR(conf_tg, prefixes), 0, 0, NULL, "",
-	 "E.164 prefixes routed to this group (longest match wins; * = "
-	 "any), e.g. 49,4930"},
-	{"sip_dest", STR(conf_tg, sip_dest), 0, 0, NULL, "",
-	 "where calls from this group go: SIP URI with a numeric host, "
-	 "e.g. sip:127.0.0.1:5070;transport=tcp"},
-	{"country_code", STR(conf_tg, country_code), 0, 0, NULL, "49",
-	 "own country code"},
-	{"area_code", STR(conf_tg, area_code), 0, 0, NULL, "",
-	 "own area code (without national prefix)"},
-	{"national_prefix", STR(conf_tg, national_prefix), 0, 0, NULL, "0",
-	 "national dialling prefix"},
-	{"intl_prefix", STR(conf_tg, intl_prefix), 0, 0, NULL, "00",
-	 "international dialling prefix"},
-	{"called_format", CK_ENUM, OFF(conf_tg, called_format), 0, 0, 0,
-	 numfmts, "national", "called number TON sent: international, "
-	 "national, unknown or subscriber"},
-	{"calling_format", CK_ENUM, OFF(conf_tg, calling_format), 0, 0, 0,
-	 numfmts, "national", "calling number TON sent"},
-	{"causes_q850", STR(conf_tg, causes_q850), 0, 0, NULL, "",
-	 "Q.850 cause -> SIP status overrides, e.g. 17:486,34:503"},
-	{"causes_sip", STR(conf_tg, causes_sip), 0, 0, NULL, "",
-	 "SIP status -> Q.850 cause overrides, e.g. 404:1,486:17"},
-	{"max_calls", CK_UINT, OFF(conf_tg, max_calls), 0, 0, 100000, NULL,
-	 "0", "concurrent calls; 0 = as many as channels"},
-	{"max_cps", CK_UINT, OFF(conf_tg, max_cps), 0, 0, 100000, NULL, "0",
-	 "new calls per second; 0 = no limit"},
-	{"max_duration_s", CK_UINT, OFF(conf_tg, max_duration_s), 0, 0,
-	 604800, NULL, "0", "longest call; 0 = no limit"},
-	{"retry_after_s", CK_UINT, OFF(conf_tg, retry_after_s), 0, 0, 3600,
-	 NULL, "5", "Retry-After sent with 503 when the group is full"},
-	{"t301_s", CK_UINT, OFF(conf_tg, t301_s), 0, 10, 3600, NULL, "180",
-	 "Q.931 T301: alerting without answer"},
-	{"t310_s", CK_UINT, OFF(conf_tg, t310_s), 0, 1, 120, NULL, "30",
-	 "Q.931 T310: CALL PROCEEDING without ALERTING, PROGRESS or CONNECT"},
-	{"sip_auth_user", STR(conf_tg, sip_auth_user), 0, 0, NULL, "",
-	 "user name for digest challenges from sip_dest (RFC 7616)"},
-	{"sip_auth_password", STR(conf_tg, sip_auth_password), 0, 0, NULL, "",
-	 "password for sip_auth_user"},
+    {"spans", CK_SPANLIST, 0, 0, 1, CONF_MAX_SPANS, NULL, NULL,
+     "spans in the group, e.g. 1,2,5-8 (required)"},
+    {"hunt", CK_ENUM, OFF(conf_tg, hunt), 0, 0, 0, hunts, "ascending",
+     "B-channel hunting: ascending, descending or roundrobin"},
+    {"prefixes", STR(conf_tg, prefixes), 0, 0, NULL, "",
+     "E.164 prefixes routed to this group (longest match wins; * = "
+     "any), e.g. 49,4930"},
+    {"sip_dest", STR(conf_tg, sip_dest), 0, 0, NULL, "",
+     "where calls from this group go: SIP URI with a numeric host, "
+     "e.g. sip:127.0.0.1:5070;transport=tcp"},
+    {"country_code", STR(conf_tg, country_code), 0, 0, NULL, "49",
+     "own country code"},
+    {"area_code", STR(conf_tg, area_code), 0, 0, NULL, "",
+     "own area code (without national prefix)"},
+    {"national_prefix", STR(conf_tg, national_prefix), 0, 0, NULL, "0",
+     "national dialling prefix"},
+    {"intl_prefix", STR(conf_tg, intl_prefix), 0, 0, NULL, "00",
+     "international dialling prefix"},
+    {"called_format", CK_ENUM, OFF(conf_tg, called_format), 0, 0, 0, numfmts,
+     "national",
+     "called number TON sent: international, "
+     "national, unknown or subscriber"},
+    {"calling_format", CK_ENUM, OFF(conf_tg, calling_format), 0, 0, 0, numfmts,
+     "national", "calling number TON sent"},
+    {"causes_q850", STR(conf_tg, causes_q850), 0, 0, NULL, "",
+     "Q.850 cause -> SIP status overrides, e.g. 17:486,34:503"},
+    {"causes_sip", STR(conf_tg, causes_sip), 0, 0, NULL, "",
+     "SIP status -> Q.850 cause overrides, e.g. 404:1,486:17"},
+    {"max_calls", CK_UINT, OFF(conf_tg, max_calls), 0, 0, 100000, NULL, "0",
+     "concurrent calls; 0 = as many as channels"},
+    {"max_cps", CK_UINT, OFF(conf_tg, max_cps), 0, 0, 100000, NULL, "0",
+     "new calls per second; 0 = no limit"},
+    {"max_duration_s", CK_UINT, OFF(conf_tg, max_duration_s), 0, 0, 604800,
+     NULL, "0", "longest call; 0 = no limit"},
+    {"retry_after_s", CK_UINT, OFF(conf_tg, retry_after_s), 0, 0, 3600, NULL,
+     "5", "Retry-After sent with 503 when the group is full"},
+    {"t301_s", CK_UINT, OFF(conf_tg, t301_s), 0, 10, 3600, NULL, "180",
+     "Q.931 T301: alerting without answer"},
+    {"t310_s", CK_UINT, OFF(conf_tg, t310_s), 0, 1, 120, NULL, "30",
+     "Q.931 T310: CALL PROCEEDING without ALERTING, PROGRESS or CONNECT"},
+    {"sip_auth_user", STR(conf_tg, sip_auth_user), 0, 0, NULL, "",
+     "user name for digest challenges from sip_dest (RFC 7616)"},
+    {"sip_auth_password", STR(conf_tg, sip_auth_password), 0, 0, NULL, "",
+     "password for sip_auth_user"},
 };
 
 static const struct conf_key sip_keys[] = {
-	{"listen", CK_LISTEN, 0, 0, 0, 0, NULL, "",
-	 "transport:address:port list, e.g. udp:127.0.0.1:5060"},
-	{"user_agent", STR(conf_sip, user_agent), 0, 0, NULL, "gwd",
-	 "User-Agent and Server header value"},
-	{"tls_cert", STR(conf_sip, tls_cert), 0, 0, NULL, "",
-	 "PEM certificate for tls listeners"},
-	{"tls_key", STR(conf_sip, tls_key), 0, 0, NULL, "",
-	 "PEM private key for tls listeners"},
-	{"tls_ca", STR(conf_sip, tls_ca), 0, 0, NULL, "",
-	 "CA file to verify TLS servers we connect to; empty = no check"},
-	{"prack", CK_BOOL, OFF(conf_sip, prack), 0, 0, 0, NULL, "yes",
-	 "reliable provisional responses (RFC 3262)"},
-	{"session_expires_s", CK_UINT, OFF(conf_sip, session_expires_s), 0,
-	 0, 86400, NULL, "1800", "session timer (RFC 4028); 0 = off"},
-	{"min_se_s", CK_UINT, OFF(conf_sip, min_se_s), 0, 90, 86400, NULL,
-	 "90", "smallest session interval accepted (Min-SE)"},
-	{"t1_ms", CK_UINT, OFF(conf_sip, t1_ms), 0, 50, 10000, NULL, "500",
-	 "RFC 3261 T1 (round-trip estimate)"},
-	{"rtp_port_min", CK_UINT, OFF(conf_sip, rtp_port_min), 0, 1024,
-	 65534, NULL, "20000", "lowest RTP port"},
-	{"rtp_port_max", CK_UINT, OFF(conf_sip, rtp_port_max), 0, 1025,
-	 65535, NULL, "29999", "highest RTP port"},
-	{"trusted", STR(conf_sip, trusted), 0, 0, NULL, "",
-	 "sources taken without digest auth, e.g. 10.0.0.0/8, ::1/128; "
-	 "empty = every source (when auth_user is empty)"},
-	{"auth_realm", STR(conf_sip, auth_realm), 0, 0, NULL, "gwd",
-	 "digest realm of our challenges (RFC 7616)"},
-	{"auth_user", STR(conf_sip, auth_user), 0, 0, NULL, "",
-	 "user name untrusted sources must authenticate as; empty = no "
-	 "challenges"},
-	{"auth_password", STR(conf_sip, auth_password), 0, 0, NULL, "",
-	 "password for auth_user"},
+    {"listen", CK_LISTEN, 0, 0, 0, 0, NULL, "",
+     "transport:address:port list, e.g. udp:127.0.0.1:5060"},
+    {"user_agent", STR(conf_sip, user_agent), 0, 0, NULL, "gwd",
+     "User-Agent and Server header value"},
+    {"tls_cert", STR(conf_sip, tls_cert), 0, 0, NULL, "",
+     "PEM certificate for tls listeners"},
+    {"tls_key", STR(conf_sip, tls_key), 0, 0, NULL, "",
+     "PEM private key for tls listeners"},
+    {"tls_ca", STR(conf_sip, tls_ca), 0, 0, NULL, "",
+     "CA file to verify TLS servers we connect to; empty = no check"},
+    {"prack", CK_BOOL, OFF(conf_sip, prack), 0, 0, 0, NULL, "yes",
+     "reliable provisional responses (RFC 3262)"},
+    {"session_expires_s", CK_UINT, OFF(conf_sip, session_expires_s), 0, 0,
+     86400, NULL, "1800", "session timer (RFC 4028); 0 = off"},
+    {"min_se_s", CK_UINT, OFF(conf_sip, min_se_s), 0, 90, 86400, NULL, "90",
+     "smallest session interval accepted (Min-SE)"},
+    {"t1_ms", CK_UINT, OFF(conf_sip, t1_ms), 0, 50, 10000, NULL, "500",
+     "RFC 3261 T1 (round-trip estimate)"},
+    {"rtp_port_min", CK_UINT, OFF(conf_sip, rtp_port_min), 0, 1024, 65534, NULL,
+     "20000", "lowest RTP port"},
+    {"rtp_port_max", CK_UINT, OFF(conf_sip, rtp_port_max), 0, 1025, 65535, NULL,
+     "29999", "highest RTP port"},
+    {"trusted", STR(conf_sip, trusted), 0, 0, NULL, "",
+     "sources taken without digest auth, e.g. 10.0.0.0/8, ::1/128; "
+     "empty = every source (when auth_user is empty)"},
+    {"auth_realm", STR(conf_sip, auth_realm), 0, 0, NULL, "gwd",
+     "digest realm of our challenges (RFC 7616)"},
+    {"auth_user", STR(conf_sip, auth_user), 0, 0, NULL, "",
+     "user name untrusted sources must authenticate as; empty = no "
+     "challenges"},
+    {"auth_password", STR(conf_sip, auth_password), 0, 0, NULL, "",
+     "password for auth_user"},
 };
 
 #define NKEYS(a) (unsigned)(sizeof(a) / sizeof((a)[0]))
@@ -259,10 +271,10 @@ static int parse_bool(const char *v, bool *out)
  * Walks a list "a,b-c, d" calling fn for each number; ranges expand. Stops
  * at the first error, which fn or the syntax check reports into err.
  */
-static int parse_numlist(const char *v, unsigned min, unsigned max,
-			 const char *what,
-			 int (*fn)(void *arg, unsigned n, char *err, size_t cap),
-			 void *arg, char *err, size_t cap)
+static int
+parse_numlist(const char *v, unsigned min, unsigned max, const char *what,
+	      int (*fn)(void *arg, unsigned n, char *err, size_t cap),
+	      void *arg, char *err, size_t cap)
 {
 	char buf[INI_MAX_LINE + 1];
 	snprintf(buf, sizeof(buf), "%s", v);
@@ -389,8 +401,8 @@ static int parse_listen(const char *v, struct conf_sip *sip, char *err,
 				 CONF_MAX_LISTEN);
 			return -EINVAL;
 		}
-		int rc = parse_listen1(tok, &sip->listen[sip->nlisten], err,
-				       cap);
+		int rc =
+		    parse_listen1(tok, &sip->listen[sip->nlisten], err, cap);
 		if (rc)
 			return rc;
 		sip->nlisten++;
@@ -407,13 +419,17 @@ int conf_key_parse(const struct conf_key *k, void *base, const char *v,
 	case CK_UINT:
 		rc = parse_uint(v, k->min, k->max, (unsigned *)field);
 		if (rc == -ERANGE) {
-			snprintf(err, cap, "bad value '%s' for %s: must be "
-				 "%u..%u", v, k->name, k->min, k->max);
+			snprintf(err, cap,
+				 "bad value '%s' for %s: must be "
+				 "%u..%u",
+				 v, k->name, k->min, k->max);
 			return -EINVAL;
 		}
 		if (rc) {
-			snprintf(err, cap, "bad value '%s' for %s: not a "
-				 "number", v, k->name);
+			snprintf(err, cap,
+				 "bad value '%s' for %s: not a "
+				 "number",
+				 v, k->name);
 			return -EINVAL;
 		}
 		return 0;
@@ -440,8 +456,8 @@ int conf_key_parse(const struct conf_key *k, void *base, const char *v,
 				     add_chan, field, err, cap);
 	case CK_SPANLIST:
 		((struct conf_tg *)base)->nspans = 0;
-		return parse_numlist(v, k->min, k->max, "span number",
-				     add_span, base, err, cap);
+		return parse_numlist(v, k->min, k->max, "span number", add_span,
+				     base, err, cap);
 	case CK_LISTEN:
 		return parse_listen(v, base, err, cap);
 	}
@@ -487,11 +503,10 @@ static void format_listen(const struct conf_sip *sip, char *buf, size_t cap)
 	for (unsigned i = 0; i < sip->nlisten && n < cap; i++) {
 		const struct conf_listen *l = &sip->listen[i];
 		bool v6 = strchr(l->host, ':') != NULL;
-		n += (size_t)snprintf(buf + n, cap - n, "%s%s:%s%s%s:%u",
-				      i ? ", " : "",
-				      conf_transport_name(l->transport),
-				      v6 ? "[" : "", l->host, v6 ? "]" : "",
-				      l->port);
+		n += (size_t)snprintf(
+		    buf + n, cap - n, "%s%s:%s%s%s:%u", i ? ", " : "",
+		    conf_transport_name(l->transport), v6 ? "[" : "", l->host,
+		    v6 ? "]" : "", l->port);
 	}
 }
 

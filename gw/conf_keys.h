@@ -38,13 +38,13 @@ struct conf_key {
 
 struct conf_section {
 	const char *name;
-	bool named;			/* [span N], [trunkgroup NAME] */
+	bool named; /* [span N], [trunkgroup NAME] */
 	const struct conf_key *keys;
 	unsigned nkeys;
 };
 
-extern const struct conf_section conf_sec_general, conf_sec_span,
-	conf_sec_tg, conf_sec_sip;
+extern const struct conf_section conf_sec_general, conf_sec_span, conf_sec_tg,
+    conf_sec_sip;
 
 /* Index of key `name` in section sec, or -1. */
 int conf_key_find(const struct conf_section *sec, const char *name);

@@ -16,8 +16,8 @@
  * Starts everything for conf (ownership of conf passes to gw). Returns 0 or
  * -errno with a message in err; on failure gw_fini() cleans up.
  */
-int gw_init(struct gw *gw, struct conf *conf, const char *conf_path,
-	    char *err, size_t cap);
+int gw_init(struct gw *gw, struct conf *conf, const char *conf_path, char *err,
+	    size_t cap);
 
 /*
  * Re-reads the configuration file. What can change live is applied; what

@@ -31,12 +31,11 @@ static void tp_conn_failed(void *arg, const struct sip_peer *peer)
 }
 
 static const struct sip_tp_handlers tp_h = {
-	.recv = tp_recv,
-	.conn_failed = tp_conn_failed,
+    .recv = tp_recv,
+    .conn_failed = tp_conn_failed,
 };
 
-static int io_send(void *arg, struct sip_peer *to, const void *buf,
-		   size_t len)
+static int io_send(void *arg, struct sip_peer *to, const void *buf, size_t len)
 {
 	struct gw *gw = arg;
 	return sip_tp_send(gw->sip_tp, to, buf, len);
@@ -84,9 +83,9 @@ static void txn_stray(void *arg, const struct sip_msg *m,
 }
 
 static const struct sip_txn_handlers txn_h = {
-	.request = txn_request,
-	.cancel = txn_cancel,
-	.stray_response = txn_stray,
+    .request = txn_request,
+    .cancel = txn_cancel,
+    .stray_response = txn_stray,
 };
 
 static enum sip_proto proto_of(enum conf_transport t)
@@ -106,9 +105,9 @@ int gw_sip_init(struct gw *gw, char *err, size_t cap)
 {
 	const struct conf_sip *sc = &gw->conf->sip;
 	struct sip_tp_conf tpc = {
-		.tls_cert = sc->tls_cert[0] ? sc->tls_cert : NULL,
-		.tls_key = sc->tls_key[0] ? sc->tls_key : NULL,
-		.tls_ca = sc->tls_ca[0] ? sc->tls_ca : NULL,
+	    .tls_cert = sc->tls_cert[0] ? sc->tls_cert : NULL,
+	    .tls_key = sc->tls_key[0] ? sc->tls_key : NULL,
+	    .tls_ca = sc->tls_ca[0] ? sc->tls_ca : NULL,
 	};
 	int rc = sip_tp_new(&gw->sip_tp, gw->loop, &tpc, &tp_h, gw);
 	if (rc) {
@@ -131,7 +130,9 @@ int gw_sip_init(struct gw *gw, char *err, size_t cap)
 	}
 	static struct sip_txn_io io;
 	io = (struct sip_txn_io){
-		.send = io_send, .send_response = io_send_response, .arg = gw,
+	    .send = io_send,
+	    .send_response = io_send_response,
+	    .arg = gw,
 	};
 	struct sip_txn_conf txc = {.t1_ms = sc->t1_ms};
 	rc = sip_txn_new(&gw->sip_txn, gw->loop, &txc, &io, &txn_h, gw);
@@ -141,17 +142,19 @@ int gw_sip_init(struct gw *gw, char *err, size_t cap)
 	}
 	static struct sip_ua_io uio;
 	uio = (struct sip_ua_io){
-		.local = ua_local, .send = io_send, .arg = gw,
+	    .local = ua_local,
+	    .send = io_send,
+	    .arg = gw,
 	};
 	struct sip_ua_conf uac = {
-		.user_agent = sc->user_agent[0] ? sc->user_agent : NULL,
-		.prack = sc->prack,
-		.session_expires_s = sc->session_expires_s,
-		.min_se_s = sc->min_se_s,
-		.trusted = sc->trusted,
-		.auth_realm = sc->auth_realm,
-		.auth_user = sc->auth_user,
-		.auth_password = sc->auth_password,
+	    .user_agent = sc->user_agent[0] ? sc->user_agent : NULL,
+	    .prack = sc->prack,
+	    .session_expires_s = sc->session_expires_s,
+	    .min_se_s = sc->min_se_s,
+	    .trusted = sc->trusted,
+	    .auth_realm = sc->auth_realm,
+	    .auth_user = sc->auth_user,
+	    .auth_password = sc->auth_password,
 	};
 	rc = sip_ua_new(&gw->sip_ua, gw->loop, gw->sip_txn, &uac, &uio,
 			&call_ua_handlers, gw);

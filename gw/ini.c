@@ -44,8 +44,8 @@ struct ini_state {
 	int have_section;
 };
 
-static int do_section(struct ini_state *st, const struct ini_pos *pos,
-		      char *s, ini_fn *fn, void *arg, char *err, size_t cap)
+static int do_section(struct ini_state *st, const struct ini_pos *pos, char *s,
+		      ini_fn *fn, void *arg, char *err, size_t cap)
 {
 	char *end = strchr(s, ']');
 	if (!end || trim(end + 1)[0] != '\0')
@@ -71,8 +71,8 @@ static int do_section(struct ini_state *st, const struct ini_pos *pos,
 	return rc ? perr(pos, err, cap, msg) : 0;
 }
 
-static int do_line(struct ini_state *st, const struct ini_pos *pos,
-		   char *line, ini_fn *fn, void *arg, char *err, size_t cap)
+static int do_line(struct ini_state *st, const struct ini_pos *pos, char *line,
+		   ini_fn *fn, void *arg, char *err, size_t cap)
 {
 	char *s = trim(line);
 	if (!*s || *s == '#' || *s == ';')
@@ -133,7 +133,8 @@ int ini_parse_file(const char *path, ini_fn *fn, void *arg, char *err,
 	while (buf && (r = fread(buf + len, 1, cap - len, f)) > 0) {
 		len += r;
 		if (len == cap) {
-			char *nb = cap < (16u << 20) ? realloc(buf, cap * 2) : NULL;
+			char *nb =
+			    cap < (16u << 20) ? realloc(buf, cap * 2) : NULL;
 			if (!nb) {
 				free(buf);
 				buf = NULL;

@@ -17,15 +17,15 @@ static enum log_sink log_sink_cur = LOG_SINK_STDERR;
 static const char *log_ident = "gw";
 
 static const char *const level_names[] = {
-	[LOG_LVL_ERR] = "err",	   [LOG_LVL_WARN] = "warn",
-	[LOG_LVL_NOTICE] = "notice", [LOG_LVL_INFO] = "info",
-	[LOG_LVL_DEBUG] = "debug",
+    [LOG_LVL_ERR] = "err",	 [LOG_LVL_WARN] = "warn",
+    [LOG_LVL_NOTICE] = "notice", [LOG_LVL_INFO] = "info",
+    [LOG_LVL_DEBUG] = "debug",
 };
 
 static const int level_syslog[] = {
-	[LOG_LVL_ERR] = LOG_ERR,       [LOG_LVL_WARN] = LOG_WARNING,
-	[LOG_LVL_NOTICE] = LOG_NOTICE, [LOG_LVL_INFO] = LOG_INFO,
-	[LOG_LVL_DEBUG] = LOG_DEBUG,
+    [LOG_LVL_ERR] = LOG_ERR,	   [LOG_LVL_WARN] = LOG_WARNING,
+    [LOG_LVL_NOTICE] = LOG_NOTICE, [LOG_LVL_INFO] = LOG_INFO,
+    [LOG_LVL_DEBUG] = LOG_DEBUG,
 };
 
 void log_init(const char *ident, enum log_sink sink, enum log_level level)
@@ -62,8 +62,7 @@ const char *log_level_name(enum log_level level)
 }
 
 /* Appends s to buf as JSON string content; returns the new length. */
-static size_t json_escape_into(char *buf, size_t len, size_t cap,
-			       const char *s)
+static size_t json_escape_into(char *buf, size_t len, size_t cap, const char *s)
 {
 	for (; *s && len + 7 < cap; s++) {
 		unsigned char c = (unsigned char)*s;
@@ -99,23 +98,22 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	gmtime_r(&ts.tv_sec, &tm);
 	size_t n;
 	if (log_sink_cur == LOG_SINK_JSON) {
-		n = (size_t)snprintf(line, sizeof(line),
-				     "{\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d."
-				     "%03ldZ\",\"prog\":\"%s\",\"level\":\"%s\","
-				     "\"msg\":\"",
-				     tm.tm_year + 1900, tm.tm_mon + 1,
-				     tm.tm_mday, tm.tm_hour, tm.tm_min,
-				     tm.tm_sec, ts.tv_nsec / 1000000, log_ident,
-				     level_names[level]);
+		n = (size_t)snprintf(
+		    line, sizeof(line),
+		    "{\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d."
+		    "%03ldZ\",\"prog\":\"%s\",\"level\":\"%s\","
+		    "\"msg\":\"",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, log_ident,
+		    level_names[level]);
 		n = json_escape_into(line, n, sizeof(line) - 3, msg);
 		line[n++] = '"';
 		line[n++] = '}';
 	} else {
-		n = (size_t)snprintf(line, sizeof(line),
-				     "%02d:%02d:%02d.%03ld %s %s: %s",
-				     tm.tm_hour, tm.tm_min, tm.tm_sec,
-				     ts.tv_nsec / 1000000, log_ident,
-				     level_names[level], msg);
+		n = (size_t)snprintf(
+		    line, sizeof(line), "%02d:%02d:%02d.%03ld %s %s: %s",
+		    tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
+		    log_ident, level_names[level], msg);
 		if (n > sizeof(line) - 2)
 			n = sizeof(line) - 2;
 	}

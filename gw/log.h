@@ -36,12 +36,14 @@ int log_level_parse(const char *s, enum log_level *out);
 const char *log_level_name(enum log_level level);
 
 void log_msg(enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+    __attribute__((format(printf, 2, 0)));
 
-/* Logs at LOG_LVL_ERR and exits 1: for start-up errors and broken invariants. */
-void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* Logs at LOG_LVL_ERR and exits 1: for start-up errors and broken invariants.
+ */
+void fatal(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
 
 #define log_enabled(lvl) ((lvl) <= log_level_cur)
 #define LOG_AT(lvl, ...)                                                       \
@@ -49,10 +51,10 @@ void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn))
 		if (log_enabled(lvl))                                          \
 			log_msg((lvl), __VA_ARGS__);                           \
 	} while (0)
-#define log_err(...) LOG_AT(LOG_LVL_ERR, __VA_ARGS__)
-#define log_warn(...) LOG_AT(LOG_LVL_WARN, __VA_ARGS__)
+#define log_err(...)	LOG_AT(LOG_LVL_ERR, __VA_ARGS__)
+#define log_warn(...)	LOG_AT(LOG_LVL_WARN, __VA_ARGS__)
 #define log_notice(...) LOG_AT(LOG_LVL_NOTICE, __VA_ARGS__)
-#define log_info(...) LOG_AT(LOG_LVL_INFO, __VA_ARGS__)
-#define log_debug(...) LOG_AT(LOG_LVL_DEBUG, __VA_ARGS__)
+#define log_info(...)	LOG_AT(LOG_LVL_INFO, __VA_ARGS__)
+#define log_debug(...)	LOG_AT(LOG_LVL_DEBUG, __VA_ARGS__)
 
 #endif

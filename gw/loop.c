@@ -64,8 +64,8 @@ static int loop_alloc(struct loop **lp, bool is_virtual, uint64_t start_ns)
 	if (l->epfd < 0)
 		goto fail;
 	if (!is_virtual) {
-		l->tfd = timerfd_create(CLOCK_MONOTONIC,
-					TFD_NONBLOCK | TFD_CLOEXEC);
+		l->tfd =
+		    timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 		if (l->tfd < 0)
 			goto fail;
 		if (loop_io_add(l, &l->tfd_io, l->tfd, EPOLLIN, tfd_read, l))
@@ -178,7 +178,8 @@ static void heap_down(struct loop *l, uint32_t i)
 		uint32_t c = 2 * i + 1;
 		if (c >= l->heap_len)
 			break;
-		if (c + 1 < l->heap_len && timer_before(l->heap[c + 1], l->heap[c]))
+		if (c + 1 < l->heap_len &&
+		    timer_before(l->heap[c + 1], l->heap[c]))
 			c++;
 		if (!timer_before(l->heap[c], t))
 			break;

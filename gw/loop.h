@@ -49,7 +49,8 @@ struct loop_defer {
 	bool queued;
 };
 
-/* Creates a loop on CLOCK_MONOTONIC. Returns 0 or -errno; *lp set on success. */
+/* Creates a loop on CLOCK_MONOTONIC. Returns 0 or -errno; *lp set on success.
+ */
 int loop_new(struct loop **lp);
 
 /*
@@ -68,7 +69,8 @@ static inline uint64_t loop_now_ms(const struct loop *l)
 	return loop_now_ns(l) / 1000000u;
 }
 
-/* Starts watching fd. Returns 0 or -errno (the callback is never called then). */
+/* Starts watching fd. Returns 0 or -errno (the callback is never called then).
+ */
 int loop_io_add(struct loop *l, struct loop_io *io, int fd, uint32_t events,
 		loop_io_fn *fn, void *arg);
 /* Changes the watched events. Returns 0 or -errno. */

@@ -22,15 +22,14 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: gwd [-fnv] [-c FILE] | -k\n"
-		"  -c FILE  configuration (default " GWD_DEFAULT_CONF ")\n"
-		"  -f       stay in the foreground, log to stderr\n"
-		"  -n       check the configuration, print it normalised, "
-		"exit\n"
-		"  -k       list every configuration key and exit\n"
-		"  -v       log at debug level (overrides log_level)\n"
-		"  -h       this help\n");
+	fprintf(f, "usage: gwd [-fnv] [-c FILE] | -k\n"
+		   "  -c FILE  configuration (default " GWD_DEFAULT_CONF ")\n"
+		   "  -f       stay in the foreground, log to stderr\n"
+		   "  -n       check the configuration, print it normalised, "
+		   "exit\n"
+		   "  -k       list every configuration key and exit\n"
+		   "  -v       log at debug level (overrides log_level)\n"
+		   "  -h       this help\n");
 }
 
 /* The many descriptors of large span counts (one per B-channel). */
@@ -127,12 +126,12 @@ int main(int argc, char **argv)
 		conf_free(conf);
 		return 0;
 	}
-	enum log_level lvl = verbose ? LOG_LVL_DEBUG
-				     : (enum log_level)conf->general.log_level;
+	enum log_level lvl =
+	    verbose ? LOG_LVL_DEBUG : (enum log_level)conf->general.log_level;
 	enum log_sink sink = !foreground ? LOG_SINK_SYSLOG
 			     : conf->general.log_format == CONF_LOG_JSON
-				     ? LOG_SINK_JSON
-				     : LOG_SINK_STDERR;
+				 ? LOG_SINK_JSON
+				 : LOG_SINK_STDERR;
 	if (!foreground && detach()) {
 		fprintf(stderr, "gwd: cannot detach: %s\n", strerror(errno));
 		return 1;

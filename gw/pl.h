@@ -16,7 +16,10 @@ struct pl {
 };
 
 #define PL(s) ((struct pl){(s), sizeof(s) - 1})
-#define PL_INIT {NULL, 0}
+#define PL_INIT                                                                \
+	{                                                                      \
+		NULL, 0                                                        \
+	}
 
 static inline struct pl pl_from(const char *s)
 {

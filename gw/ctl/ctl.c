@@ -77,8 +77,8 @@ static void echo_id(struct json_out *out, const struct json_doc *d, int req)
 		 d->tok[id].len + (quoted ? 2 : 0));
 }
 
-static void reply_error(struct json_out *out, const struct json_doc *d,
-			int req, const char *msg)
+static void reply_error(struct json_out *out, const struct json_doc *d, int req,
+			const char *msg)
 {
 	json_obj_begin(out);
 	json_kv_bool(out, "ok", false);
@@ -157,8 +157,8 @@ void ctl_handle_line(const struct ctl_table *t, const char *line, size_t len,
 	json_obj_end(&body);
 	if (rc || body.err) {
 		if (!err[0])
-			snprintf(err, sizeof(err), "%s", strerror(rc ? -rc
-								    : -body.err));
+			snprintf(err, sizeof(err), "%s",
+				 strerror(rc ? -rc : -body.err));
 		reply_error(out, &d, 0, err);
 	} else {
 		json_raw(out, body.buf, body.len);
@@ -240,8 +240,8 @@ static void on_accept(struct loop_io *io, uint32_t events)
 	struct ctl *c = io->arg;
 	(void)events;
 	for (;;) {
-		int fd = accept4(c->fd, NULL, NULL,
-				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd =
+		    accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
 		struct ctl_conn *cc = NULL;
@@ -257,8 +257,7 @@ static void on_accept(struct loop_io *io, uint32_t events)
 		}
 		cc->ctl = c;
 		json_out_init(&cc->w);
-		if (loop_io_add(c->loop, &cc->io, fd, EPOLLIN, conn_io,
-				cc)) {
+		if (loop_io_add(c->loop, &cc->io, fd, EPOLLIN, conn_io, cc)) {
 			free(cc->rbuf);
 			free(cc);
 			close(fd);
@@ -271,8 +270,8 @@ static void on_accept(struct loop_io *io, uint32_t events)
 }
 
 /* Removes a socket file no daemon answers on; fails if one does. */
-static int claim_path(const struct sockaddr_un *sa, const char *who,
-		      char *err, size_t cap)
+static int claim_path(const struct sockaddr_un *sa, const char *who, char *err,
+		      size_t cap)
 {
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)

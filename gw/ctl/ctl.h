@@ -13,7 +13,7 @@
 
 struct loop;
 
-#define CTL_MAX_LINE 65536
+#define CTL_MAX_LINE  65536
 #define CTL_MAX_CONNS 64
 
 struct ctl;

@@ -172,15 +172,18 @@ static int do_block(struct gw *gw, const struct json_doc *d, int req,
 {
 	unsigned ts;
 	struct isdn_span *s = arg_span(gw, d, req, err, cap);
-	if (!s || ctl_arg_uint(d, req, "chan", 1, TDM_MAX_TIMESLOTS, &ts, err, cap))
+	if (!s ||
+	    ctl_arg_uint(d, req, "chan", 1, TDM_MAX_TIMESLOTS, &ts, err, cap))
 		return -EINVAL;
 	int rc = isdn_chan_block(s, ts, block);
 	if (rc == -EINVAL)
 		snprintf(err, cap, "span %u has no B-channel %u",
 			 isdn_span_no(s), ts);
 	else if (rc == -EAGAIN)
-		snprintf(err, cap, "span %u: D-channel down, cannot send "
-			 "SERVICE", isdn_span_no(s));
+		snprintf(err, cap,
+			 "span %u: D-channel down, cannot send "
+			 "SERVICE",
+			 isdn_span_no(s));
 	else if (rc)
 		snprintf(err, cap, "span %u: SERVICE failed", isdn_span_no(s));
 	if (rc)
@@ -222,8 +225,10 @@ static int cmd_restart(void *arg, const struct json_doc *d, int req,
 	else if (rc == -EAGAIN)
 		snprintf(err, cap, "span %u: D-channel down", isdn_span_no(s));
 	else if (rc == -EBUSY)
-		snprintf(err, cap, "span %u channel %u carries a call; clear "
-			 "it first", isdn_span_no(s), ts);
+		snprintf(err, cap,
+			 "span %u channel %u carries a call; clear "
+			 "it first",
+			 isdn_span_no(s), ts);
 	if (rc)
 		return rc;
 	json_key(o, "span");
@@ -300,23 +305,30 @@ static int cmd_help(void *arg, const struct json_doc *d, int req,
 }
 
 const struct ctl_cmd ctl_cmds[] = {
-	{"status", cmd_status, "", "daemon version, uptime and totals"},
-	{"spans", cmd_spans, "", "every span: state, alarms, channels, "
-	 "counters"},
-	{"span", cmd_span, "span", "one span with its channels"},
-	{"channels", cmd_channels, "[span]", "B-channel states"},
-	{"block", cmd_block, "span chan", "take a B-channel out of service "
-	 "(SERVICE to the far end where the switch has it)"},
-	{"unblock", cmd_unblock, "span chan", "return a B-channel to "
-	 "service"},
-	{"restart", cmd_restart, "span [chan]", "send RESTART for a channel, "
-	 "or for every idle channel of the span"},
-	{"calls", cmd_calls, "", "calls in progress: direction, state, "
-	 "trunk group, numbers, channel, SIP Call-ID"},
-	{"causes", cmd_causes, "[trunkgroup]", "effective Q.850 <-> SIP "
-	 "mapping (RFC 3398 defaults and overrides)"},
-	{"reload", cmd_reload, "", "re-read the configuration; apply what "
-	 "can change live"},
-	{"help", cmd_help, "", "this list"},
+    {"status", cmd_status, "", "daemon version, uptime and totals"},
+    {"spans", cmd_spans, "",
+     "every span: state, alarms, channels, "
+     "counters"},
+    {"span", cmd_span, "span", "one span with its channels"},
+    {"channels", cmd_channels, "[span]", "B-channel states"},
+    {"block", cmd_block, "span chan",
+     "take a B-channel out of service "
+     "(SERVICE to the far end where the switch has it)"},
+    {"unblock", cmd_unblock, "span chan",
+     "return a B-channel to "
+     "service"},
+    {"restart", cmd_restart, "span [chan]",
+     "send RESTART for a channel, "
+     "or for every idle channel of the span"},
+    {"calls", cmd_calls, "",
+     "calls in progress: direction, state, "
+     "trunk group, numbers, channel, SIP Call-ID"},
+    {"causes", cmd_causes, "[trunkgroup]",
+     "effective Q.850 <-> SIP "
+     "mapping (RFC 3398 defaults and overrides)"},
+    {"reload", cmd_reload, "",
+     "re-read the configuration; apply what "
+     "can change live"},
+    {"help", cmd_help, "", "this list"},
 };
 const unsigned ctl_ncmds = sizeof(ctl_cmds) / sizeof(ctl_cmds[0]);

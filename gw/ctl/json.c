@@ -312,7 +312,8 @@ static int parse_string(struct parser *p)
 					return fail(p, "short \\u escape");
 				for (int i = 1; i <= 4; i++)
 					if (hexval(p->s[p->pos + i]) < 0)
-						return fail(p, "bad \\u escape");
+						return fail(p,
+							    "bad \\u escape");
 				p->pos += 4;
 			} else if (!strchr("\"\\/bfnrt", c)) {
 				return fail(p, "bad escape");
@@ -462,7 +463,10 @@ int json_parse(struct json_doc *doc, const char *text, size_t len,
 	       struct json_tok *tok, int max_tok, const char **err)
 {
 	struct parser p = {
-		.s = text, .len = len, .tok = tok, .max_tok = max_tok,
+	    .s = text,
+	    .len = len,
+	    .tok = tok,
+	    .max_tok = max_tok,
 	};
 	int rc = parse_value(&p);
 	if (!rc) {
@@ -575,11 +579,21 @@ int json_get_str(const struct json_doc *d, int t, char *buf, size_t cap)
 		}
 		char c = s[++i];
 		switch (c) {
-		case 'b': buf[n++] = '\b'; break;
-		case 'f': buf[n++] = '\f'; break;
-		case 'n': buf[n++] = '\n'; break;
-		case 'r': buf[n++] = '\r'; break;
-		case 't': buf[n++] = '\t'; break;
+		case 'b':
+			buf[n++] = '\b';
+			break;
+		case 'f':
+			buf[n++] = '\f';
+			break;
+		case 'n':
+			buf[n++] = '\n';
+			break;
+		case 'r':
+			buf[n++] = '\r';
+			break;
+		case 't':
+			buf[n++] = '\t';
+			break;
 		case 'u': {
 			unsigned cp = hex4(s + i + 1);
 			i += 4;
@@ -597,7 +611,9 @@ int json_get_str(const struct json_doc *d, int t, char *buf, size_t cap)
 			put_utf8(buf, cap, &n, cp);
 			break;
 		}
-		default: buf[n++] = c; break;
+		default:
+			buf[n++] = c;
+			break;
 		}
 	}
 	buf[n] = '\0';

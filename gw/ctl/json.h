@@ -48,8 +48,7 @@ void json_append(struct json_out *j, const char *s, size_t n);
 /* Ends a top-level value: appends '\n' and expects a new value next. */
 void json_end_line(struct json_out *j);
 
-static inline void json_kv_str(struct json_out *j, const char *k,
-			       const char *v)
+static inline void json_kv_str(struct json_out *j, const char *k, const char *v)
 {
 	json_key(j, k);
 	if (v)
@@ -114,17 +113,20 @@ int json_arr_at(const struct json_doc *d, int arr, unsigned i);
 /* Iteration: index of the first child of a container, then the next sibling. */
 static inline int json_child(const struct json_doc *d, int t)
 {
-	return t >= 0 && (d->tok[t].type == JSON_ARR || d->tok[t].type == JSON_OBJ) &&
-			       d->tok[t].n
-		       ? t + 1
-		       : -1;
+	return t >= 0 &&
+		       (d->tok[t].type == JSON_ARR ||
+			d->tok[t].type == JSON_OBJ) &&
+		       d->tok[t].n
+		   ? t + 1
+		   : -1;
 }
 static inline int json_sibling(const struct json_doc *d, int t)
 {
 	return (int)d->tok[t].next;
 }
 
-/* Decodes string token t into buf (NUL-terminated). Returns length or -errno. */
+/* Decodes string token t into buf (NUL-terminated). Returns length or -errno.
+ */
 int json_get_str(const struct json_doc *d, int t, char *buf, size_t cap);
 /* True if string token t equals s. */
 bool json_str_eq(const struct json_doc *d, int t, const char *s);

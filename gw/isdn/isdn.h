@@ -33,7 +33,7 @@ enum isdn_link {
 };
 
 enum isdn_chan_state {
-	ISDN_CH_UNUSED,	    /* not a configured B-channel */
+	ISDN_CH_UNUSED, /* not a configured B-channel */
 	ISDN_CH_IDLE,
 	ISDN_CH_BUSY,	    /* a call holds it */
 	ISDN_CH_RESTARTING, /* our RESTART awaits acknowledgement */
@@ -49,7 +49,7 @@ struct isdn_setup {
 	char calling_name[64];
 	char redirecting[32];
 	int redirecting_plan, redirecting_pres, redirecting_reason;
-	bool complete; /* Sending Complete / en-bloc */
+	bool complete;	  /* Sending Complete / en-bloc */
 	int transfer_cap; /* PRI_TRANS_CAP_* */
 	int layer1;	  /* PRI_LAYER_1_* */
 	unsigned ts;	  /* B-channel; 0 = any */
@@ -57,12 +57,12 @@ struct isdn_setup {
 };
 
 enum isdn_call_event {
-	ISDN_CALL_SETUP,      /* incoming call: ev.setup; channel reserved */
-	ISDN_CALL_INFO,	      /* overlap digits: ev.digits */
+	ISDN_CALL_SETUP, /* incoming call: ev.setup; channel reserved */
+	ISDN_CALL_INFO,	 /* overlap digits: ev.digits */
 	ISDN_CALL_SETUP_ACK,
 	ISDN_CALL_PROCEEDING,
-	ISDN_CALL_ALERTING,   /* ev.progress: PI, or 0 */
-	ISDN_CALL_PROGRESS,   /* ev.progress */
+	ISDN_CALL_ALERTING, /* ev.progress: PI, or 0 */
+	ISDN_CALL_PROGRESS, /* ev.progress */
 	ISDN_CALL_CONNECT,
 	ISDN_CALL_DISCONNECT, /* far end clears: ev.cause; answer with hangup */
 	ISDN_CALL_RELEASED,   /* gone: ev.cause; call freed after return */
@@ -113,8 +113,8 @@ struct isdn_chan_status {
 };
 
 /* Creates the ISDN side. Returns 0 or -errno; *ip set on success. */
-int isdn_new(struct isdn **ip, struct loop *loop,
-	     const struct isdn_handlers *h, void *arg);
+int isdn_new(struct isdn **ip, struct loop *loop, const struct isdn_handlers *h,
+	     void *arg);
 /* Hangs up nothing: frees everything (use isdn_shutdown first). */
 void isdn_free(struct isdn *i);
 

@@ -33,7 +33,9 @@ static void notify(struct isdn_call *c, enum isdn_call_event type, int cause,
 		   int progress)
 {
 	struct isdn_call_ev ev = {
-		.type = type, .cause = cause, .progress = progress,
+	    .type = type,
+	    .cause = cause,
+	    .progress = progress,
 	};
 	struct isdn *i = c->span->isdn;
 	if (!i->freeing)
@@ -76,7 +78,8 @@ static void release_deferred(struct loop_defer *d)
 static void clear_guard(struct loop_timer *t)
 {
 	struct isdn_call *c = t->arg;
-	isdn_log(LOG_LVL_ERR, c->span, "call %u on channel %u not cleared "
+	isdn_log(LOG_LVL_ERR, c->span,
+		 "call %u on channel %u not cleared "
 		 "after %d ms; forgetting it and restarting the channel",
 		 c->id, c->ts, ISDN_CLEAR_GUARD_MS);
 	unsigned ts = c->ts;
@@ -119,8 +122,8 @@ static unsigned pick_incoming_ts(struct isdn_span *s, int channel,
 				 bool flexible)
 {
 	unsigned want = (channel == -1 || (channel & 0xff) == 0xff)
-				? 0
-				: (unsigned)channel & 0xff;
+			    ? 0
+			    : (unsigned)channel & 0xff;
 	if (want && want <= TDM_MAX_TIMESLOTS && isdn_chan_available(s, want))
 		return want;
 	if (want && !flexible && s->conf.side == CONF_SIDE_CPE)
@@ -170,9 +173,10 @@ static void on_ring(struct isdn_span *s, pri_event_ring *r)
 		bool excl = (r->channel & 0xff) != 0xff && !r->flexible;
 		int cause = excl ? PRI_CAUSE_REQUESTED_CHAN_UNAVAIL
 				 : PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION;
-		isdn_log(LOG_LVL_NOTICE, s, "SETUP for %s on channel %d "
-			 "rejected: cause %d", r->callednum, r->channel & 0xff,
-			 cause);
+		isdn_log(LOG_LVL_NOTICE, s,
+			 "SETUP for %s on channel %d "
+			 "rejected: cause %d",
+			 r->callednum, r->channel & 0xff, cause);
 		s->cnt.calls_rejected++;
 		pri_hangup(s->pri, r->call, cause);
 		return;
@@ -182,8 +186,10 @@ static void on_ring(struct isdn_span *s, pri_event_ring *r)
 		pri_hangup(s->pri, r->call, PRI_CAUSE_SWITCH_CONGESTION);
 		return;
 	}
-	isdn_log(LOG_LVL_INFO, s, "call %u: SETUP from '%s' to '%s' on "
-		 "channel %u", c->id, r->callingnum, r->callednum, ts);
+	isdn_log(LOG_LVL_INFO, s,
+		 "call %u: SETUP from '%s' to '%s' on "
+		 "channel %u",
+		 c->id, r->callingnum, r->callednum, ts);
 	struct isdn_setup st;
 	fill_setup(&st, r, ts);
 	struct isdn_call_ev ev = {.type = ISDN_CALL_SETUP, .setup = &st};
@@ -216,18 +222,21 @@ static void follow_channel(struct isdn_call *c, int channel)
 {
 	struct isdn_span *s = c->span;
 	unsigned ts = (channel < 0 || (channel & 0xff) == 0xff)
-			      ? 0
-			      : (unsigned)channel & 0xff;
+			  ? 0
+			  : (unsigned)channel & 0xff;
 	if (!c->outgoing || !ts || ts == c->ts || ts > TDM_MAX_TIMESLOTS)
 		return;
 	if (s->chan[ts].call) {
-		isdn_log(LOG_LVL_WARN, s, "call %u: network moved it to "
-			 "channel %u, which carries call %u", c->id, ts,
-			 s->chan[ts].call->id);
+		isdn_log(LOG_LVL_WARN, s,
+			 "call %u: network moved it to "
+			 "channel %u, which carries call %u",
+			 c->id, ts, s->chan[ts].call->id);
 		return;
 	}
-	isdn_log(LOG_LVL_INFO, s, "call %u: network moved it from channel "
-		 "%u to %u", c->id, c->ts, ts);
+	isdn_log(LOG_LVL_INFO, s,
+		 "call %u: network moved it from channel "
+		 "%u to %u",
+		 c->id, c->ts, ts);
 	if (c->ts && s->chan[c->ts].call == c) {
 		s->chan[c->ts].call = NULL;
 		isdn_chan_set(s, c->ts, ISDN_CH_IDLE);
@@ -317,16 +326,16 @@ int isdn_call_alerting(struct isdn_call *c, bool inband)
 {
 	if (c->phase != ISDN_PH_SETUP || c->outgoing)
 		return -EALREADY;
-	return call_act(c, pri_acknowledge(c->span->pri, c->q, (int)c->ts,
-					   inband ? 1 : 0));
+	return call_act(
+	    c, pri_acknowledge(c->span->pri, c->q, (int)c->ts, inband ? 1 : 0));
 }
 
 int isdn_call_progress(struct isdn_call *c, int progress)
 {
 	if (c->phase != ISDN_PH_SETUP || c->outgoing)
 		return -EALREADY;
-	return call_act(c, pri_progress(c->span->pri, c->q, (int)c->ts,
-					progress ? 1 : 0));
+	return call_act(
+	    c, pri_progress(c->span->pri, c->q, (int)c->ts, progress ? 1 : 0));
 }
 
 int isdn_call_answer(struct isdn_call *c)
@@ -376,8 +385,7 @@ int isdn_call_hangup(struct isdn_call *c, int cause)
 		loop_defer(s->isdn->loop, &c->release_defer, release_deferred,
 			   c);
 	else
-		loop_timer_start(s->isdn->loop, &c->guard,
-				 ISDN_CLEAR_GUARD_MS);
+		loop_timer_start(s->isdn->loop, &c->guard, ISDN_CLEAR_GUARD_MS);
 	isdn_span_rearm(s);
 	return 0;
 }
@@ -393,10 +401,9 @@ static void sr_fill(struct pri_sr *sr, struct isdn_setup *st, unsigned ts)
 			  st->calling_name[0] ? st->calling_name : NULL,
 			  st->calling_plan, st->calling_pres);
 	if (st->redirecting[0])
-		pri_sr_set_redirecting(sr, st->redirecting,
-				       st->redirecting_plan,
-				       st->redirecting_pres,
-				       st->redirecting_reason);
+		pri_sr_set_redirecting(
+		    sr, st->redirecting, st->redirecting_plan,
+		    st->redirecting_pres, st->redirecting_reason);
 }
 
 int isdn_call_place(struct isdn_span *s, const struct isdn_setup *st,
@@ -434,8 +441,10 @@ int isdn_call_place(struct isdn_span *s, const struct isdn_setup *st,
 	}
 	c->user = user;
 	s->cnt.calls_out++;
-	isdn_log(LOG_LVL_INFO, s, "call %u: SETUP to '%s' from '%s' on "
-		 "channel %u%s", c->id, st->called, st->calling, st->ts,
+	isdn_log(LOG_LVL_INFO, s,
+		 "call %u: SETUP to '%s' from '%s' on "
+		 "channel %u%s",
+		 c->id, st->called, st->calling, st->ts,
 		 st->exclusive ? " (exclusive)" : "");
 	isdn_span_rearm(s);
 	isdn_span_notify(s);

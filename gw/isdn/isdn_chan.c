@@ -10,7 +10,7 @@
 #include "isdn_int.h"
 #include "log.h"
 
-#define SERVICE_IN 0  /* SERVICE change status: in service */
+#define SERVICE_IN  0 /* SERVICE change status: in service */
 #define SERVICE_OUT 2 /* out of service */
 
 static void restart_next(struct isdn_span *s);
@@ -27,8 +27,9 @@ void isdn_chan_set(struct isdn_span *s, unsigned ts, enum isdn_chan_state st)
 bool isdn_chan_available(const struct isdn_span *s, unsigned ts)
 {
 	const struct isdn_chan *ch = &s->chan[ts];
-	return ts >= 1 && ts <= TDM_MAX_TIMESLOTS && ch->state == ISDN_CH_IDLE &&
-	       !ch->blocked_near && !ch->blocked_far;
+	return ts >= 1 && ts <= TDM_MAX_TIMESLOTS &&
+	       ch->state == ISDN_CH_IDLE && !ch->blocked_near &&
+	       !ch->blocked_far;
 }
 
 /* The k-th timeslot (0-based) to try in hunt order. */
@@ -74,8 +75,10 @@ static void restart_guard(struct loop_timer *t)
 	unsigned ts = s->restart_ts;
 	if (!ts)
 		return;
-	isdn_log(LOG_LVL_WARN, s, "no RESTART ACKNOWLEDGE for channel %u; "
-		 "returning it to service", ts);
+	isdn_log(LOG_LVL_WARN, s,
+		 "no RESTART ACKNOWLEDGE for channel %u; "
+		 "returning it to service",
+		 ts);
 	if (s->chan[ts].state == ISDN_CH_RESTARTING)
 		isdn_chan_set(s, ts, ISDN_CH_IDLE);
 	s->restart_ts = 0;
@@ -95,8 +98,10 @@ static void restart_next(struct isdn_span *s)
 		    s->chan[ts].state != ISDN_CH_RESTARTING)
 			continue; /* a call took it meanwhile */
 		if (pri_reset(s->pri, (int)ts) != 0) {
-			isdn_log(LOG_LVL_WARN, s, "cannot send RESTART for "
-				 "channel %u", ts);
+			isdn_log(LOG_LVL_WARN, s,
+				 "cannot send RESTART for "
+				 "channel %u",
+				 ts);
 			isdn_chan_set(s, ts, ISDN_CH_IDLE);
 			continue;
 		}
@@ -114,8 +119,8 @@ static void restart_next(struct isdn_span *s)
 
 int isdn_span_restart(struct isdn_span *s, unsigned ts)
 {
-	if (ts && (ts > TDM_MAX_TIMESLOTS || s->chan[ts].state ==
-						    ISDN_CH_UNUSED))
+	if (ts &&
+	    (ts > TDM_MAX_TIMESLOTS || s->chan[ts].state == ISDN_CH_UNUSED))
 		return -EINVAL;
 	if (!s->dchan_up || !s->tdm)
 		return -EAGAIN;
@@ -203,9 +208,8 @@ int isdn_chan_block(struct isdn_span *s, unsigned ts, bool block)
 	if (s->conf.service_messages) {
 		if (!s->dchan_up || !s->tdm)
 			return -EAGAIN;
-		int rc = pri_maintenance_service(s->pri, 0, (int)ts,
-						 block ? SERVICE_OUT
-						       : SERVICE_IN);
+		int rc = pri_maintenance_service(
+		    s->pri, 0, (int)ts, block ? SERVICE_OUT : SERVICE_IN);
 		if (rc)
 			return -EIO;
 		s->cnt.service_tx++;
@@ -231,8 +235,10 @@ void isdn_chan_on_service(struct isdn_span *s, int channel, int status,
 		return;
 	}
 	if (ack) {
-		isdn_log(LOG_LVL_INFO, s, "SERVICE ACKNOWLEDGE channel %u "
-			 "status %d", ts, status);
+		isdn_log(LOG_LVL_INFO, s,
+			 "SERVICE ACKNOWLEDGE channel %u "
+			 "status %d",
+			 ts, status);
 		return;
 	}
 	/* the far end takes its side of the channel out of or back into

@@ -15,29 +15,39 @@ struct name {
 };
 
 static const struct name q931_msgs[] = {
-	{0x01, "ALERTING"},	   {0x02, "CALL PROCEEDING"},
-	{0x03, "PROGRESS"},	   {0x05, "SETUP"},
-	{0x07, "CONNECT"},	   {0x0d, "SETUP ACKNOWLEDGE"},
-	{0x0f, "CONNECT ACKNOWLEDGE"}, {0x20, "USER INFORMATION"},
-	{0x25, "SUSPEND"},	   {0x26, "RESUME"},
-	{0x45, "DISCONNECT"},	   {0x46, "RESTART"},
-	{0x4d, "RELEASE"},	   {0x4e, "RESTART ACKNOWLEDGE"},
-	{0x5a, "RELEASE COMPLETE"}, {0x62, "FACILITY"},
-	{0x6e, "NOTIFY"},	   {0x75, "STATUS ENQUIRY"},
-	{0x79, "CONGESTION CONTROL"}, {0x7b, "INFORMATION"},
-	{0x7d, "STATUS"},
+    {0x01, "ALERTING"},
+    {0x02, "CALL PROCEEDING"},
+    {0x03, "PROGRESS"},
+    {0x05, "SETUP"},
+    {0x07, "CONNECT"},
+    {0x0d, "SETUP ACKNOWLEDGE"},
+    {0x0f, "CONNECT ACKNOWLEDGE"},
+    {0x20, "USER INFORMATION"},
+    {0x25, "SUSPEND"},
+    {0x26, "RESUME"},
+    {0x45, "DISCONNECT"},
+    {0x46, "RESTART"},
+    {0x4d, "RELEASE"},
+    {0x4e, "RESTART ACKNOWLEDGE"},
+    {0x5a, "RELEASE COMPLETE"},
+    {0x62, "FACILITY"},
+    {0x6e, "NOTIFY"},
+    {0x75, "STATUS ENQUIRY"},
+    {0x79, "CONGESTION CONTROL"},
+    {0x7b, "INFORMATION"},
+    {0x7d, "STATUS"},
 };
 
 /* Maintenance messages: AT&T (protocol discriminator 0x03, 4ESS/5ESS)
  * and National ISDN (0x43) code SERVICE and its acknowledgement the
  * other way round. */
 static const struct name att_maint_msgs[] = {
-	{0x07, "SERVICE ACKNOWLEDGE"},
-	{0x0f, "SERVICE"},
+    {0x07, "SERVICE ACKNOWLEDGE"},
+    {0x0f, "SERVICE"},
 };
 static const struct name ni_maint_msgs[] = {
-	{0x07, "SERVICE"},
-	{0x0f, "SERVICE ACKNOWLEDGE"},
+    {0x07, "SERVICE"},
+    {0x0f, "SERVICE ACKNOWLEDGE"},
 };
 
 static const char *lookup(const struct name *t, size_t n, unsigned v)
@@ -65,14 +75,30 @@ static void decode_control(struct isdn_frame *f, const uint8_t *c, size_t n)
 	}
 	f->kind = ISDN_FRAME_U;
 	switch (c[0] & 0xef) { /* without the P/F bit */
-	case 0x6f: f->lapd = "SABME"; break;
-	case 0x63: f->lapd = "UA"; break;
-	case 0x43: f->lapd = "DISC"; break;
-	case 0x0f: f->lapd = "DM"; break;
-	case 0x87: f->lapd = "FRMR"; break;
-	case 0x03: f->lapd = "UI"; break;
-	case 0xaf: f->lapd = "XID"; break;
-	default: f->lapd = "U?"; break;
+	case 0x6f:
+		f->lapd = "SABME";
+		break;
+	case 0x63:
+		f->lapd = "UA";
+		break;
+	case 0x43:
+		f->lapd = "DISC";
+		break;
+	case 0x0f:
+		f->lapd = "DM";
+		break;
+	case 0x87:
+		f->lapd = "FRMR";
+		break;
+	case 0x03:
+		f->lapd = "UI";
+		break;
+	case 0xaf:
+		f->lapd = "XID";
+		break;
+	default:
+		f->lapd = "U?";
+		break;
 	}
 }
 
@@ -122,8 +148,7 @@ static void decode_ie(struct isdn_frame *f, unsigned id, const uint8_t *v,
 	}
 	case 0x70: /* Called party number, §4.5.8 */
 		if (n >= 1)
-			copy_digits(f->called, sizeof(f->called), v + 1,
-				    n - 1);
+			copy_digits(f->called, sizeof(f->called), v + 1, n - 1);
 		break;
 	case 0x79: /* Restart indicator, §4.5.25 */
 		if (n >= 1)
@@ -159,9 +184,9 @@ static void decode_q931(struct isdn_frame *f, const uint8_t *m, size_t n)
 	else if (f->pd == 0x43)
 		f->msg = lookup(ni_maint_msgs, 2, f->msg_type);
 	else
-		f->msg = lookup(q931_msgs,
-				sizeof(q931_msgs) / sizeof(q931_msgs[0]),
-				f->msg_type);
+		f->msg =
+		    lookup(q931_msgs, sizeof(q931_msgs) / sizeof(q931_msgs[0]),
+			   f->msg_type);
 	size_t i = 3 + crl;
 	unsigned codeset = 0;
 	while (i < n) {

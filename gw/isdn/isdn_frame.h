@@ -12,31 +12,31 @@
 #include <stdint.h>
 
 enum isdn_frame_kind {
-	ISDN_FRAME_BAD,	 /* too short or malformed address */
-	ISDN_FRAME_I,	 /* information frame (carries Q.931) */
-	ISDN_FRAME_S,	 /* supervisory: RR, RNR, REJ */
-	ISDN_FRAME_U,	 /* unnumbered: SABME, UA, DISC, DM, FRMR, UI, XID */
+	ISDN_FRAME_BAD, /* too short or malformed address */
+	ISDN_FRAME_I,	/* information frame (carries Q.931) */
+	ISDN_FRAME_S,	/* supervisory: RR, RNR, REJ */
+	ISDN_FRAME_U,	/* unnumbered: SABME, UA, DISC, DM, FRMR, UI, XID */
 };
 
 struct isdn_frame {
 	enum isdn_frame_kind kind;
 	unsigned sapi, tei;
-	bool cr;	    /* command/response bit as sent */
-	const char *lapd;   /* "I", "RR", "SABME", "DISC", ... */
+	bool cr;	  /* command/response bit as sent */
+	const char *lapd; /* "I", "RR", "SABME", "DISC", ... */
 	/* Q.931 (I and UI frames) */
 	bool has_q931;
-	unsigned pd;	    /* protocol discriminator: 0x08, 0x03, 0x43 */
-	unsigned cref;	    /* call reference value */
-	bool cref_flag;	    /* set in messages from the call's destination */
+	unsigned pd;	/* protocol discriminator: 0x08, 0x03, 0x43 */
+	unsigned cref;	/* call reference value */
+	bool cref_flag; /* set in messages from the call's destination */
 	unsigned msg_type;
-	const char *msg;    /* "SETUP", "SERVICE", ... or "UNKNOWN" */
-	int cause;	    /* -1 if absent */
-	int chan;	    /* B-channel from Channel identification, -1 */
-	int progress;	    /* progress description, -1 */
-	int restart_class;  /* Restart indicator class, -1 */
-	int change_status;  /* SERVICE change status, -1 */
+	const char *msg;   /* "SETUP", "SERVICE", ... or "UNKNOWN" */
+	int cause;	   /* -1 if absent */
+	int chan;	   /* B-channel from Channel identification, -1 */
+	int progress;	   /* progress description, -1 */
+	int restart_class; /* Restart indicator class, -1 */
+	int change_status; /* SERVICE change status, -1 */
 	char called[32], calling[32];
-	bool bad_ie;	    /* an IE ran past the end of the message */
+	bool bad_ie; /* an IE ran past the end of the message */
 };
 
 /*

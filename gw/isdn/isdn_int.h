@@ -9,9 +9,9 @@
 #include "isdn.h"
 #include "isdn/isdn_pcap.h"
 
-#define ISDN_REOPEN_MS 1000	  /* retry opening a back end */
+#define ISDN_REOPEN_MS	      1000  /* retry opening a back end */
 #define ISDN_RESTART_GUARD_MS 15000 /* give up waiting for RESTART ACK */
-#define ISDN_CLEAR_GUARD_MS 64000 /* a clearing call must be gone by then */
+#define ISDN_CLEAR_GUARD_MS   64000 /* a clearing call must be gone by then */
 
 enum isdn_call_phase {
 	ISDN_PH_SETUP,	  /* incoming SETUP, not yet answered */
@@ -31,7 +31,7 @@ struct isdn_call {
 	bool responded; /* a message other than SETUP was exchanged */
 	int cause;	/* ours, once we clear */
 	void *user;
-	struct loop_timer guard;	  /* ISDN_CLEAR_GUARD_MS */
+	struct loop_timer guard;	 /* ISDN_CLEAR_GUARD_MS */
 	struct loop_defer release_defer; /* RELEASED for a call freed at once */
 };
 
@@ -54,8 +54,7 @@ struct isdn_span {
 	uint64_t link_since_ms;
 	bool read_empty; /* the last D-channel read found no frame */
 	struct loop_io dchan_io, event_io;
-	struct loop_timer pri_timer, reopen_timer, settle_timer,
-		restart_timer;
+	struct loop_timer pri_timer, reopen_timer, settle_timer, restart_timer;
 	unsigned restart_ts; /* channel whose RESTART is outstanding, or 0 */
 	uint32_t restart_pending; /* channels still to restart */
 	struct isdn_chan chan[TDM_MAX_TIMESLOTS + 1];

@@ -271,20 +271,21 @@ static void event_ready(struct loop_io *io, uint32_t events)
 static int span_open_backend(struct isdn_span *s)
 {
 	struct tdm_span_conf tc = {
-		.span_no = s->conf.no,
-		.layout = s->conf.layout,
-		.device = s->conf.device[0] ? s->conf.device : NULL,
-		.unit = s->conf.unit,
-		.basechan = s->conf.basechan,
-		.blocksize = s->conf.blocksize,
+	    .span_no = s->conf.no,
+	    .layout = s->conf.layout,
+	    .device = s->conf.device[0] ? s->conf.device : NULL,
+	    .unit = s->conf.unit,
+	    .basechan = s->conf.basechan,
+	    .blocksize = s->conf.blocksize,
 	};
 	struct loop *l = s->isdn->loop;
 	int rc = tdm_span_open(s->ops, &s->tdm, &tc);
 	if (rc) {
 		if (rc != s->last_open_err)
-			isdn_log(LOG_LVL_WARN, s, "cannot open %s span: %s "
-				 "(retrying every %d ms)", s->ops->name,
-				 strerror(-rc), ISDN_REOPEN_MS);
+			isdn_log(LOG_LVL_WARN, s,
+				 "cannot open %s span: %s "
+				 "(retrying every %d ms)",
+				 s->ops->name, strerror(-rc), ISDN_REOPEN_MS);
 		s->last_open_err = rc;
 		return rc;
 	}
@@ -368,8 +369,8 @@ int isdn_span_add(struct isdn *i, const struct conf_span *conf,
 	s->link_since_ms = loop_now_ms(i->loop);
 	for (unsigned ts = 1; ts <= TDM_MAX_TIMESLOTS; ts++) {
 		s->chan[ts].state = (conf->channels & (1u << ts))
-					    ? ISDN_CH_IDLE
-					    : ISDN_CH_UNUSED;
+					? ISDN_CH_IDLE
+					: ISDN_CH_UNUSED;
 		s->chan[ts].since_ms = s->link_since_ms;
 	}
 	loop_timer_init(&s->pri_timer, pri_timer_fired, s);
@@ -397,8 +398,8 @@ int isdn_span_add(struct isdn *i, const struct conf_span *conf,
 	return 0;
 }
 
-int isdn_new(struct isdn **ip, struct loop *loop,
-	     const struct isdn_handlers *h, void *arg)
+int isdn_new(struct isdn **ip, struct loop *loop, const struct isdn_handlers *h,
+	     void *arg)
 {
 	struct isdn *i = calloc(1, sizeof(*i));
 	if (!i)
@@ -426,7 +427,8 @@ static void retire_pri(struct pri *pri)
 		size_t cap = retired_cap ? 2 * retired_cap : 16;
 		struct pri **r = realloc(retired, cap * sizeof(*r));
 		if (!r)
-			return; /* unreachable then: a leak report, not a fault */
+			return; /* unreachable then: a leak report, not a fault
+				 */
 		retired = r;
 		retired_cap = cap;
 	}
@@ -487,8 +489,8 @@ const struct tdm_span *isdn_span_tdm(const struct isdn_span *s)
 bool isdn_span_usable(const struct isdn_span *s)
 {
 	return s->link == ISDN_LINK_UP && s->tdm &&
-	       !(s->tdm->alarms & (TDM_ALARM_RED | TDM_ALARM_BLUE |
-				   TDM_ALARM_NOTOPEN));
+	       !(s->tdm->alarms &
+		 (TDM_ALARM_RED | TDM_ALARM_BLUE | TDM_ALARM_NOTOPEN));
 }
 
 const char *isdn_link_name(enum isdn_link link)

@@ -19,7 +19,6 @@
 #include "sip/sip_auth_int.h"
 #include "sip/sip_uri.h"
 
-
 /* --- Lexer (RFC 3261 §25.1) -------------------------------------------- */
 
 struct lex {
@@ -507,7 +506,6 @@ bool sip_auth_unq_eq(struct pl raw, const char *s)
 	return *s == '\0';
 }
 
-
 struct val auth_vq(struct pl raw)
 {
 	return (struct val){raw, true};
@@ -527,7 +525,8 @@ struct hash {
 
 static bool h_begin(struct hash *h, enum sip_auth_alg alg)
 {
-	const EVP_MD *md = auth_alg_hex_len(alg) == 64 ? EVP_sha256() : EVP_md5();
+	const EVP_MD *md =
+	    auth_alg_hex_len(alg) == 64 ? EVP_sha256() : EVP_md5();
 	h->err = !h->ctx || !md || EVP_DigestInit_ex(h->ctx, md, NULL) != 1;
 	return !h->err;
 }
@@ -578,7 +577,6 @@ static bool h_hex(struct hash *h, char out[HEX_MAX])
 	out[2 * n] = '\0';
 	return true;
 }
-
 
 /*
  * RFC 7616 §3.4.1: response = KD(H(A1), nonce ":" nc ":" cnonce ":" qop
@@ -653,7 +651,6 @@ static int user_hash(enum sip_auth_alg alg, struct val user, struct val realm,
 }
 
 /* --- Output -------------------------------------------------------------- */
-
 
 void auth_o_mem(struct out *o, const char *p, size_t n)
 {
@@ -796,7 +793,8 @@ static int answer_write(struct out *o, const struct sip_auth_chal *c,
 	auth_o_param(o, "uri", d->uri, true);
 	auth_o_param(o, "response", auth_vs(resp), true);
 	if (c->alg_pl.p)
-		auth_o_param(o, "algorithm", auth_vs(sip_auth_alg_name(c->alg)), false);
+		auth_o_param(o, "algorithm", auth_vs(sip_auth_alg_name(c->alg)),
+			     false);
 	if (d->nc.p) {
 		auth_o_param(o, "cnonce", d->cnonce, true);
 		auth_o_param(o, "qop", auth_vs("auth"), false);
@@ -816,8 +814,9 @@ int sip_auth_uac_answer(const struct sip_auth_chal *c,
 	char resp[HEX_MAX], uh[HEX_MAX], cn[33], nc[9];
 	int err;
 	if (!u->username || !u->password || !u->method || !u->uri || !u->nc ||
-	    (u->cnonce && !auth_plain_quotable(u->cnonce)) || !is_token(u->method) ||
-	    !auth_plain_quotable(u->uri) || !c->realm.p || !c->nonce.p)
+	    (u->cnonce && !auth_plain_quotable(u->cnonce)) ||
+	    !is_token(u->method) || !auth_plain_quotable(u->uri) ||
+	    !c->realm.p || !c->nonce.p)
 		return -EINVAL;
 	if (!chal_rank(c))
 		return -ENOTSUP;

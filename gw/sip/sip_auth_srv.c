@@ -156,8 +156,9 @@ int sip_auth_srv_new(struct sip_auth_srv **sp,
 {
 	struct sip_auth_srv *s;
 	uint8_t rnd[8];
-	if (!conf->realm || !*conf->realm || !auth_plain_quotable(conf->realm) ||
-	    strlen(conf->realm) > 255 || !conf->lookup ||
+	if (!conf->realm || !*conf->realm ||
+	    !auth_plain_quotable(conf->realm) || strlen(conf->realm) > 255 ||
+	    !conf->lookup ||
 	    (conf->secret &&
 	     (conf->secret_len < 16 || conf->secret_len > SECRET_MAX)))
 		return -EINVAL;

@@ -65,8 +65,8 @@ static int part_split(struct pl part, struct sip_ctype *ct, struct pl *content)
 			const char *v = colon + 1;
 			while (v < line + len && (*v == ' ' || *v == '\t'))
 				v++;
-			if (sip_ctype_parse(ct, (struct pl){v, (size_t)(line +
-						len - v)}))
+			if (sip_ctype_parse(
+				ct, (struct pl){v, (size_t)(line + len - v)}))
 				return -EBADMSG;
 		}
 	}
@@ -75,9 +75,8 @@ static int part_split(struct pl part, struct sip_ctype *ct, struct pl *content)
 	return 0;
 }
 
-static int find_in(struct pl body, const struct sip_ctype *ct,
-		   const char *type, const char *subtype, struct pl *out,
-		   unsigned depth);
+static int find_in(struct pl body, const struct sip_ctype *ct, const char *type,
+		   const char *subtype, struct pl *out, unsigned depth);
 
 /* Searches the parts of a multipart body with boundary b. */
 static int find_parts(struct pl body, struct pl b, const char *type,
@@ -113,9 +112,8 @@ static int find_parts(struct pl body, struct pl b, const char *type,
 	return close ? -ENOENT : -EBADMSG; /* no close delimiter: truncated */
 }
 
-static int find_in(struct pl body, const struct sip_ctype *ct,
-		   const char *type, const char *subtype, struct pl *out,
-		   unsigned depth)
+static int find_in(struct pl body, const struct sip_ctype *ct, const char *type,
+		   const char *subtype, struct pl *out, unsigned depth)
 {
 	if (pl_casecmp_str(ct->type, type) &&
 	    pl_casecmp_str(ct->subtype, subtype)) {
@@ -126,9 +124,8 @@ static int find_in(struct pl body, const struct sip_ctype *ct,
 	    depth >= SIP_BODY_MAX_DEPTH)
 		return -ENOENT;
 	struct pl b;
-	if (!pl_isset(ct->params) || sip_param_find(ct->params, "boundary",
-						    &b) ||
-	    !pl_isset(b))
+	if (!pl_isset(ct->params) ||
+	    sip_param_find(ct->params, "boundary", &b) || !pl_isset(b))
 		return -EBADMSG;
 	if (b.l >= 2 && b.p[0] == '"' && b.p[b.l - 1] == '"') {
 		b.p++;

@@ -20,7 +20,10 @@ static const char *const check_plain[] = {"timer", NULL};
 static const char *const body_types[] = {"application/sdp", NULL};
 /* SDP may come inside multipart bodies (RFC 5621; SIP-T, RFC 3204) */
 static const char *const accept_types[] = {
-	"application/sdp", "multipart/mixed", "multipart/alternative", NULL,
+    "application/sdp",
+    "multipart/mixed",
+    "multipart/alternative",
+    NULL,
 };
 
 static unsigned t1_ms(const struct sip_sess *s)

@@ -39,18 +39,18 @@ struct sip_ua_conf {
 	const char *user_agent; /* User-Agent / Server value; NULL: none */
 	/* Our address for Contact and Via: taken from the transport's
 	 * listener of the protocol used (sip_ua_io.local). */
-	bool prack;		   /* offer and accept 100rel (RFC 3262) */
+	bool prack;		    /* offer and accept 100rel (RFC 3262) */
 	unsigned session_expires_s; /* RFC 4028 interval we ask for; 0: off */
-	unsigned min_se_s;	   /* our Min-SE; 0: 90 */
-	unsigned max_sessions;	   /* beyond: 503; 0: 100000 */
+	unsigned min_se_s;	    /* our Min-SE; 0: 90 */
+	unsigned max_sessions;	    /* beyond: 503; 0: 100000 */
 	/* RFC 3261 §22.1, RFC 7616: with auth_user set, requests outside a
 	 * dialog (not ACK, CANCEL) from sources outside trusted are
 	 * challenged (401, SHA-256 and MD5) and must authenticate as
 	 * auth_user/auth_password; a wrong answer gets 403. Strings are
 	 * copied. Added for the digest wiring. */
-	const char *trusted;	   /* CIDR list (sip_acl.h); NULL: none */
-	const char *auth_realm;	   /* NULL or "": "gwd" */
-	const char *auth_user;	   /* NULL or "": no challenges */
+	const char *trusted;	/* CIDR list (sip_acl.h); NULL: none */
+	const char *auth_realm; /* NULL or "": "gwd" */
+	const char *auth_user;	/* NULL or "": no challenges */
 	const char *auth_password;
 };
 
@@ -69,13 +69,13 @@ struct sip_ua_io {
 
 /* Why a session ended (for logs, cause mapping and CDRs). */
 enum sip_sess_why {
-	SIP_END_BYE,	     /* peer sent BYE */
-	SIP_END_CANCEL,	     /* peer CANCELled our (UAS) session */
-	SIP_END_REJECTED,    /* UAC: a final non-2xx response (status) */
-	SIP_END_TIMEOUT,     /* no response (408) or no ACK for our 2xx */
-	SIP_END_TP_ERROR,    /* transport failure (503) */
+	SIP_END_BYE,	       /* peer sent BYE */
+	SIP_END_CANCEL,	       /* peer CANCELled our (UAS) session */
+	SIP_END_REJECTED,      /* UAC: a final non-2xx response (status) */
+	SIP_END_TIMEOUT,       /* no response (408) or no ACK for our 2xx */
+	SIP_END_TP_ERROR,      /* transport failure (503) */
 	SIP_END_SESSION_TIMER, /* RFC 4028 §10: no refresh in time */
-	SIP_END_LOCAL,	     /* we ended it (sip_sess_end; never reported) */
+	SIP_END_LOCAL,	       /* we ended it (sip_sess_end; never reported) */
 };
 
 struct sip_sess_end {
@@ -89,7 +89,8 @@ struct sip_sess_end {
 
 struct sip_sess_handlers {
 	/* UAC: a provisional response other than 100 (m has status, SDP). */
-	void (*progress)(void *arg, struct sip_sess *s, const struct sip_msg *m);
+	void (*progress)(void *arg, struct sip_sess *s,
+			 const struct sip_msg *m);
 	/* UAC: a 2xx; the core has ACKed it (with late-offer answer: see
 	 * sip_sess_ack_sdp). UAS: the ACK for our 2xx arrived (m = ACK,
 	 * may carry the SDP answer to an offer in our 2xx). */
@@ -106,7 +107,8 @@ struct sip_sess_handlers {
 			    size_t *len);
 	/* INFO inside the dialog (e.g. application/dtmf-relay); return the
 	 * status to answer with (200, 415...). */
-	unsigned (*info)(void *arg, struct sip_sess *s, const struct sip_msg *m);
+	unsigned (*info)(void *arg, struct sip_sess *s,
+			 const struct sip_msg *m);
 	/* The session is over; s is freed after the call returns. */
 	void (*closed)(void *arg, struct sip_sess *s,
 		       const struct sip_sess_end *end);
@@ -148,20 +150,20 @@ unsigned sip_ua_sessions(const struct sip_ua *ua);
 
 /* ---- sessions ---- */
 
-void sip_sess_set_handlers(struct sip_sess *s, const struct sip_sess_handlers *h,
-			   void *arg);
+void sip_sess_set_handlers(struct sip_sess *s,
+			   const struct sip_sess_handlers *h, void *arg);
 
 /* An outgoing call (UAC). Strings are copied. */
 struct sip_sess_out {
-	const char *ruri;	 /* Request-URI, e.g. "sip:+4930123@10.0.0.1" */
-	const char *to;		 /* To name-addr; NULL: <ruri> */
-	const char *from;	 /* From name-addr without tag, e.g.
-				    "\"Alice\" <sip:+4930999@gw.example>" */
-	const char *route;	 /* outbound proxy URI (loose routing), or
-				    NULL: send to the Request-URI */
-	enum sip_proto proto;	 /* transport toward the next hop */
-	const char *extra_hdrs;	 /* PAI, Privacy, Diversion..., CRLF each */
-	const char *sdp;	 /* offer, NULL for none */
+	const char *ruri;	/* Request-URI, e.g. "sip:+4930123@10.0.0.1" */
+	const char *to;		/* To name-addr; NULL: <ruri> */
+	const char *from;	/* From name-addr without tag, e.g.
+				   "\"Alice\" <sip:+4930999@gw.example>" */
+	const char *route;	/* outbound proxy URI (loose routing), or
+				   NULL: send to the Request-URI */
+	enum sip_proto proto;	/* transport toward the next hop */
+	const char *extra_hdrs; /* PAI, Privacy, Diversion..., CRLF each */
+	const char *sdp;	/* offer, NULL for none */
 	size_t sdp_len;
 	/* RFC 3261 §22.2: with auth_user set, one 401/407 is answered by a
 	 * new INVITE (same Call-ID and From tag, CSeq + 1) carrying
@@ -173,8 +175,8 @@ struct sip_sess_out {
 /*
  * Sends an INVITE and creates the session. Responses come through the
  * handlers; a 401/407 is retried once when o->auth_user is set (the
- * challenge is not reported), else reported as a rejection. Returns 0 with *sp set, or
- * -errno (-EHOSTUNREACH: the next hop is not a numeric address) and no
+ * challenge is not reported), else reported as a rejection. Returns 0 with *sp
+ * set, or -errno (-EHOSTUNREACH: the next hop is not a numeric address) and no
  * callback follows.
  */
 int sip_sess_connect(struct sip_ua *ua, struct sip_sess **sp,
@@ -187,13 +189,13 @@ int sip_sess_connect(struct sip_ua *ua, struct sip_sess **sp,
  * UA is configured for it, then later provisional responses wait for the
  * PRACK of earlier ones. Returns 0 or -errno (-EALREADY after a final).
  */
-int sip_sess_progress(struct sip_sess *s, unsigned code,
-		      const char *extra_hdrs, const char *sdp, size_t sdp_len);
+int sip_sess_progress(struct sip_sess *s, unsigned code, const char *extra_hdrs,
+		      const char *sdp, size_t sdp_len);
 
 /* UAS: sends 200 OK with SDP and retransmits it until the ACK (T1
  * doubling to T2, giving up after 64*T1: closed with SIP_END_TIMEOUT). */
-int sip_sess_answer(struct sip_sess *s, const char *extra_hdrs,
-		    const char *sdp, size_t sdp_len);
+int sip_sess_answer(struct sip_sess *s, const char *extra_hdrs, const char *sdp,
+		    size_t sdp_len);
 
 /*
  * Ends the session from our side, in any state: a UAS not yet answered
@@ -203,8 +205,7 @@ int sip_sess_answer(struct sip_sess *s, const char *extra_hdrs,
  * session sends BYE with extra_hdrs. The call layer lets go of s: no
  * further callbacks. Returns 0 or -errno (s is released in every case).
  */
-int sip_sess_end(struct sip_sess *s, unsigned uas_code,
-		 const char *extra_hdrs);
+int sip_sess_end(struct sip_sess *s, unsigned uas_code, const char *extra_hdrs);
 
 /* Call-ID, local and remote tags (remote "" until known), for logs/CDRs. */
 const char *sip_sess_call_id(const struct sip_sess *s);

@@ -50,7 +50,7 @@ static int send_invite(struct sip_sess *s)
 		free(x);
 	} else {
 		h = sess_hdrs_make(s, H_ALLOW | H_SUPPORTED | H_SE_REQ,
-			      s->out_extra);
+				   s->out_extra);
 	}
 	if (!h)
 		return -ENOMEM;
@@ -365,4 +365,3 @@ void sess_stray_2xx(struct sip_sess *s, const struct sip_msg *m)
 	else
 		ua_ack_and_bye(s->ua, m, m); /* another branch (§13.2.2.4) */
 }
-

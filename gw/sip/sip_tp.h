@@ -42,10 +42,10 @@ struct sip_tp_conf {
 	unsigned tcp_connect_ms; /* connect + TLS handshake; 0: 10000 */
 	unsigned max_conns;	 /* stream connections; 0: 1024 */
 	const struct sip_limits *limits; /* NULL: sip_limits_default */
-	const char *tls_cert;	/* PEM file; needed for a TLS listener */
-	const char *tls_key;	/* PEM file */
-	const char *tls_ca;	/* CA file to verify servers we connect to;
-				   NULL or "": no verification */
+	const char *tls_cert; /* PEM file; needed for a TLS listener */
+	const char *tls_key;  /* PEM file */
+	const char *tls_ca;   /* CA file to verify servers we connect to;
+				 NULL or "": no verification */
 };
 
 struct sip_tp_handlers {

@@ -103,8 +103,10 @@ static void conn_close(struct tp_conn *c, const char *why, bool warn)
 	bool failed = c->outgoing && (c->state == TP_CONN_CONNECTING ||
 				      c->state == TP_CONN_HANDSHAKE);
 	struct sip_peer peer = {
-		.proto = c->proto, .remote = c->remote, .local = c->local,
-		.conn_id = c->id,
+	    .proto = c->proto,
+	    .remote = c->remote,
+	    .local = c->local,
+	    .conn_id = c->id,
 	};
 	if (warn ? log_enabled(LOG_LVL_WARN) : log_enabled(LOG_LVL_DEBUG))
 		log_msg(warn ? LOG_LVL_WARN : LOG_LVL_DEBUG,

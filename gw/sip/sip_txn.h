@@ -26,9 +26,9 @@
 #include "sip/sip_msg.h"
 #include "sip/sip_tp.h"
 
-struct sip_txn;	 /* the layer */
-struct sip_stx;	 /* a server transaction */
-struct sip_ctx;	 /* a client transaction */
+struct sip_txn; /* the layer */
+struct sip_stx; /* a server transaction */
+struct sip_ctx; /* a client transaction */
 
 struct sip_txn_conf {
 	unsigned t1_ms; /* RTT estimate; 0: 500 (§17.1.1.1) */

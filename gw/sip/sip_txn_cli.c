@@ -470,8 +470,8 @@ static bool ctx_used_conn(const struct sip_ctx *ct, const struct sip_peer *peer)
 	if (to->remote.ss_family != peer->remote.ss_family)
 		return false;
 	size_t n = to->remote.ss_family == AF_INET6
-			   ? sizeof(struct sockaddr_in6)
-			   : sizeof(struct sockaddr_in);
+		       ? sizeof(struct sockaddr_in6)
+		       : sizeof(struct sockaddr_in);
 	return memcmp(&to->remote, &peer->remote, n) == 0;
 }
 
@@ -480,11 +480,11 @@ void sip_txn_tp_failed(struct sip_txn *t, const struct sip_peer *peer)
 	for (struct txn_link *l = t->all.next; l != &t->all; l = l->next) {
 		if (l->server)
 			continue;
-		struct sip_ctx *ct = (struct sip_ctx *)(void *)((char *)l -
-					offsetof(struct sip_ctx, all));
+		struct sip_ctx *ct =
+		    (struct sip_ctx *)(void *)((char *)l -
+					       offsetof(struct sip_ctx, all));
 		if ((ct->state == CTX_CALLING || ct->state == CTX_PROCEEDING) &&
 		    ctx_used_conn(ct, peer))
 			ctx_terminate(ct, -EIO); /* §8.1.3.1: act as a 503 */
 	}
 }
-

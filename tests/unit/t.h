@@ -23,7 +23,7 @@ struct t_case {
 void t_register(struct t_case *c);
 /* Records a failure of the running test and returns false. */
 bool t_fail(const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Path of a file under tests/vectors (or shared testdata) for reading. */
 const char *t_vector_path(const char *rel, char *buf, size_t cap);
 /* Reads a whole file; caller frees. NULL on failure. */
@@ -32,7 +32,7 @@ char *t_read_file(const char *path, size_t *len);
 #define TEST(name)                                                             \
 	static void t_##name(void);                                            \
 	static struct t_case t_case_##name = {#name, t_##name, NULL};          \
-	__attribute__((constructor)) static void t_reg_##name(void)           \
+	__attribute__((constructor)) static void t_reg_##name(void)            \
 	{                                                                      \
 		t_register(&t_case_##name);                                    \
 	}                                                                      \
@@ -60,8 +60,9 @@ char *t_read_file(const char *path, size_t *len);
 	do {                                                                   \
 		const char *t_a_ = (a), *t_b_ = (b);                           \
 		if (!t_a_ || !t_b_ || strcmp(t_a_, t_b_) != 0) {               \
-			t_fail(__FILE__, __LINE__, "%s == \"%s\", want \"%s\"", \
-			       #a, t_a_ ? t_a_ : "(null)",                     \
+			t_fail(__FILE__, __LINE__,                             \
+			       "%s == \"%s\", want \"%s\"", #a,                \
+			       t_a_ ? t_a_ : "(null)",                         \
 			       t_b_ ? t_b_ : "(null)");                        \
 			return;                                                \
 		}                                                              \
@@ -73,8 +74,9 @@ char *t_read_file(const char *path, size_t *len);
 		const char *t_p_ = (const char *)(p), *t_s_ = (s);             \
 		size_t t_n_ = (size_t)(n);                                     \
 		if (t_n_ != strlen(t_s_) || memcmp(t_p_, t_s_, t_n_) != 0) {   \
-			t_fail(__FILE__, __LINE__, "%s == \"%.*s\", want \"%s\"", \
-			       #p, (int)t_n_, t_p_ ? t_p_ : "", t_s_);         \
+			t_fail(__FILE__, __LINE__,                             \
+			       "%s == \"%.*s\", want \"%s\"", #p, (int)t_n_,   \
+			       t_p_ ? t_p_ : "", t_s_);                        \
 			return;                                                \
 		}                                                              \
 	} while (0)

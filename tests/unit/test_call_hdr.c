@@ -41,29 +41,30 @@ TEST(numbers_from_uris)
 	static const struct {
 		const char *uri, *num;
 	} ok[] = {
-		{"sip:+4930123@gw", "+4930123"},
-		{"sip:4930123@10.0.0.1:5060;user=phone", "4930123"},
-		{"sips:+1-212-555-0100@h", "+12125550100"},
-		{"tel:+49-30-(123)", "+4930123"},
-		{"sip:+4930123;npdi@h", "+4930123"},
-		{"sip:%2B4930123@h", "+4930123"},
+	    {"sip:+4930123@gw", "+4930123"},
+	    {"sip:4930123@10.0.0.1:5060;user=phone", "4930123"},
+	    {"sips:+1-212-555-0100@h", "+12125550100"},
+	    {"tel:+49-30-(123)", "+4930123"},
+	    {"sip:+4930123;npdi@h", "+4930123"},
+	    {"sip:%2B4930123@h", "+4930123"},
 	};
 	static const char *const bad[] = {
-		"sip:alice@h",	  "sip:h",	     "sip:+@h",
-		"sip:12+3@h",	  "mailto:1@h",	     "sip:1234567890123456789012345678901234@h",
-		"tel:abc",	  "",
+	    "sip:alice@h", "sip:h",
+	    "sip:+@h",	   "sip:12+3@h",
+	    "mailto:1@h",  "sip:1234567890123456789012345678901234@h",
+	    "tel:abc",	   "",
 	};
 	char num[NUMBER_MAX];
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		CHECK_INT(call_hdr_uri_number(pl_from(ok[i].uri), num,
-					      sizeof(num)),
-			  0);
+		CHECK_INT(
+		    call_hdr_uri_number(pl_from(ok[i].uri), num, sizeof(num)),
+		    0);
 		CHECK_STR(num, ok[i].num);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		CHECK_INT(call_hdr_uri_number(pl_from(bad[i]), num,
-					      sizeof(num)),
-			  -EINVAL);
+		CHECK_INT(
+		    call_hdr_uri_number(pl_from(bad[i]), num, sizeof(num)),
+		    -EINVAL);
 }
 
 TEST(calling_from_pai_with_privacy)
@@ -95,9 +96,8 @@ TEST(calling_from_from_header)
 	char buf[1024], num[NUMBER_MAX];
 	struct sip_msg m;
 	int pres;
-	CHECK_INT(parse(&m, buf, sizeof(buf),
-			"From: <sip:+4930999@p>;tag=1\r\n"),
-		  0);
+	CHECK_INT(
+	    parse(&m, buf, sizeof(buf), "From: <sip:+4930999@p>;tag=1\r\n"), 0);
 	CHECK_INT(call_hdr_calling(&m, num, sizeof(num), &pres), 0);
 	CHECK_STR(num, "+4930999");
 	CHECK_INT(pres, PRES_ALLOWED_USER_NUMBER_NOT_SCREENED);
@@ -122,12 +122,12 @@ TEST(diversion)
 		const char *reason;
 		int want;
 	} map[] = {
-		{"user-busy", PRI_REDIR_FORWARD_ON_BUSY},
-		{"no-answer", PRI_REDIR_FORWARD_ON_NO_REPLY},
-		{"unconditional", PRI_REDIR_UNCONDITIONAL},
-		{"\"deflection\"", PRI_REDIR_DEFLECTION},
-		{"unavailable", PRI_REDIR_DTE_OUT_OF_ORDER},
-		{"something-else", PRI_REDIR_UNKNOWN},
+	    {"user-busy", PRI_REDIR_FORWARD_ON_BUSY},
+	    {"no-answer", PRI_REDIR_FORWARD_ON_NO_REPLY},
+	    {"unconditional", PRI_REDIR_UNCONDITIONAL},
+	    {"\"deflection\"", PRI_REDIR_DEFLECTION},
+	    {"unavailable", PRI_REDIR_DTE_OUT_OF_ORDER},
+	    {"something-else", PRI_REDIR_UNKNOWN},
 	};
 	char buf[1024], hdrs[512], num[NUMBER_MAX];
 	struct sip_msg m;
@@ -139,14 +139,12 @@ TEST(diversion)
 			 "Diversion: <sip:+4930222@p>;reason=user-busy\r\n",
 			 map[i].reason);
 		CHECK_INT(parse(&m, buf, sizeof(buf), hdrs), 0);
-		CHECK_INT(call_hdr_diversion(&m, num, sizeof(num), &reason),
-			  0);
+		CHECK_INT(call_hdr_diversion(&m, num, sizeof(num), &reason), 0);
 		/* the top-most entry is the most recent redirection */
 		CHECK_STR(num, "+4930111");
 		CHECK_INT(reason, map[i].want);
 	}
-	CHECK_INT(parse(&m, buf, sizeof(buf),
-			"From: <sip:+4930999@p>;tag=1\r\n"),
-		  0);
+	CHECK_INT(
+	    parse(&m, buf, sizeof(buf), "From: <sip:+4930999@p>;tag=1\r\n"), 0);
 	CHECK_INT(call_hdr_diversion(&m, num, sizeof(num), &reason), -ENOENT);
 }

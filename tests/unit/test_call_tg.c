@@ -11,16 +11,16 @@
 #include "tests/unit/t.h"
 
 static const char *const CONF =
-	"[general]\ncontrol_socket = /tmp/x.sock\n"
-	"[span 1]\ndriver = sim\ndevice = /x\ntype = e1\n"
-	"[span 2]\ndriver = sim\ndevice = /x\ntype = e1\n"
-	"[span 3]\ndriver = sim\ndevice = /x\ntype = e1\n"
-	"[span 4]\ndriver = sim\ndevice = /x\ntype = e1\n"
-	"[trunkgroup de]\nspans = 1\nprefixes = 49\n"
-	"[trunkgroup berlin]\nspans = 2\nprefixes = 4930, 4940\n"
-	"max_calls = 2\ncauses_q850 = 17:480\n"
-	"[trunkgroup backup]\nspans = 3\nprefixes = 49\nmax_cps = 3\n"
-	"[trunkgroup any]\nspans = 4\nprefixes = *\n";
+    "[general]\ncontrol_socket = /tmp/x.sock\n"
+    "[span 1]\ndriver = sim\ndevice = /x\ntype = e1\n"
+    "[span 2]\ndriver = sim\ndevice = /x\ntype = e1\n"
+    "[span 3]\ndriver = sim\ndevice = /x\ntype = e1\n"
+    "[span 4]\ndriver = sim\ndevice = /x\ntype = e1\n"
+    "[trunkgroup de]\nspans = 1\nprefixes = 49\n"
+    "[trunkgroup berlin]\nspans = 2\nprefixes = 4930, 4940\n"
+    "max_calls = 2\ncauses_q850 = 17:480\n"
+    "[trunkgroup backup]\nspans = 3\nprefixes = 49\nmax_cps = 3\n"
+    "[trunkgroup any]\nspans = 4\nprefixes = *\n";
 
 static int setup(struct gw *gw, const char *text)
 {
@@ -79,7 +79,8 @@ TEST(admission_limits)
 	/* max_calls counts calls holding a channel (the call layer's
 	 * tg->active) */
 	berlin->active = 2;
-	CHECK_INT(call_tg_admit(berlin, 1000), PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION);
+	CHECK_INT(call_tg_admit(berlin, 1000),
+		  PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION);
 	berlin->active = 1;
 	CHECK_INT(call_tg_admit(berlin, 1000), 0);
 	/* max_cps = 3 within one second, a new second starts afresh */
@@ -117,13 +118,14 @@ TEST(reload_keeps_groups_by_name)
 	struct call_tg *berlin = tgs[0];
 	berlin->active = 1;
 	struct conf *next;
-	CHECK_INT(conf_load_buf(&next, "t2.conf",
-				"[general]\ncontrol_socket = /x\n"
-				"[span 2]\ndriver = sim\ndevice = /x\ntype = e1\n"
-				"[trunkgroup berlin]\nspans = 2\n"
-				"prefixes = 4930\n",
-				err, sizeof(err)),
-		  0);
+	CHECK_INT(
+	    conf_load_buf(&next, "t2.conf",
+			  "[general]\ncontrol_socket = /x\n"
+			  "[span 2]\ndriver = sim\ndevice = /x\ntype = e1\n"
+			  "[trunkgroup berlin]\nspans = 2\n"
+			  "prefixes = 4930\n",
+			  err, sizeof(err)),
+	    0);
 	conf_free(gw.conf);
 	gw.conf = next;
 	CHECK_INT(call_table_reload(&gw), 0);

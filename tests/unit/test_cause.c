@@ -55,7 +55,8 @@ TEST(rfc3398_q850_to_sip_table)
 	unsigned rows;
 	cause_map_init(&map);
 	CHECK_INT(for_rows("tests/vectors/causes/rfc3398_q850_to_sip.txt",
-			   row_q850, &rows), 0);
+			   row_q850, &rows),
+		  0);
 	CHECK(rows >= 37);
 }
 
@@ -64,7 +65,8 @@ TEST(rfc3398_sip_to_q850_table)
 	unsigned rows;
 	cause_map_init(&map);
 	CHECK_INT(for_rows("tests/vectors/causes/rfc3398_sip_to_q850.txt",
-			   row_sip, &rows), 0);
+			   row_sip, &rows),
+		  0);
 	CHECK(rows >= 43);
 }
 
@@ -90,8 +92,8 @@ TEST(overrides_apply_and_transient_to_6xx_is_refused)
 {
 	char err[256];
 	cause_map_init(&map);
-	CHECK_INT(cause_map_parse_q850(&map, "17:600, 21:603", err,
-				       sizeof(err)), 0);
+	CHECK_INT(
+	    cause_map_parse_q850(&map, "17:600, 21:603", err, sizeof(err)), 0);
 	CHECK_INT(cause_to_sip(&map, 17), 600);
 	CHECK_INT(cause_to_sip(&map, 21), 603);
 	CHECK(map.overridden_q850[17] && !map.overridden_q850[18]);

@@ -69,7 +69,7 @@ static bool expect_error(const char *text, const char *want, int line)
 }
 
 #define SIM "[span 1]\ndriver = sim\ndevice = /x\ntype = e1\n"
-#define EXPECT_ERROR(text, want)                                              \
+#define EXPECT_ERROR(text, want)                                               \
 	do {                                                                   \
 		if (!expect_error(text, want, __LINE__))                       \
 			return;                                                \
@@ -186,8 +186,9 @@ TEST(defaults_follow_the_layout)
 {
 	struct conf *c = NULL;
 	char err[256];
-	CHECK(conf_load_buf(&c, "t", "[span 4]\ndriver = sim\ndevice = /s\n"
-				     "type = t1\n",
+	CHECK(conf_load_buf(&c, "t",
+			    "[span 4]\ndriver = sim\ndevice = /s\n"
+			    "type = t1\n",
 			    err, sizeof(err)) == 0);
 	const struct conf_span *s = c->span[4];
 	CHECK_INT(s->switchtype, CONF_SW_NI2);

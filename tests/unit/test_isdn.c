@@ -105,8 +105,7 @@ static ssize_t pair_dchan_read(struct tdm_span *s, void *buf, size_t len)
 	return n < 0 ? -errno : n;
 }
 
-static ssize_t pair_dchan_write(struct tdm_span *s, const void *buf,
-				size_t len)
+static ssize_t pair_dchan_write(struct tdm_span *s, const void *buf, size_t len)
 {
 	ssize_t n = send(((struct pair_span *)s)->dfd, buf, len, 0);
 	return n < 0 ? -errno : n;
@@ -150,19 +149,19 @@ static int pair_bchan_flush(struct tdm_bchan *b)
 }
 
 static const struct tdm_span_ops pair_ops = {
-	.name = "pair",
-	.open = pair_open,
-	.close = pair_close,
-	.dchan_fd = pair_dchan_fd,
-	.event_fd = pair_event_fd,
-	.get_event = pair_get_event,
-	.dchan_read = pair_dchan_read,
-	.dchan_write = pair_dchan_write,
-	.bchan_open = pair_bchan_open,
-	.bchan_close = pair_bchan_close,
-	.bchan_read = pair_bchan_io,
-	.bchan_write = pair_bchan_write,
-	.bchan_flush = pair_bchan_flush,
+    .name = "pair",
+    .open = pair_open,
+    .close = pair_close,
+    .dchan_fd = pair_dchan_fd,
+    .event_fd = pair_event_fd,
+    .get_event = pair_get_event,
+    .dchan_read = pair_dchan_read,
+    .dchan_write = pair_dchan_write,
+    .bchan_open = pair_bchan_open,
+    .bchan_close = pair_bchan_close,
+    .bchan_read = pair_bchan_io,
+    .bchan_write = pair_bchan_write,
+    .bchan_flush = pair_bchan_flush,
 };
 
 static void pair_inject(enum tdm_event_type type, unsigned alarms)
@@ -235,8 +234,7 @@ static void far_record(pri_event *e)
 		/* the far end finishes clearing at once */
 		if (e->e == PRI_EVENT_HANGUP || e->e == PRI_EVENT_HANGUP_REQ)
 			pri_hangup(far.pri, e->hangup.call, e->hangup.cause);
-		if (e->hangup.call == far.call &&
-		    e->e != PRI_EVENT_HANGUP_REQ)
+		if (e->hangup.call == far.call && e->e != PRI_EVENT_HANGUP_REQ)
 			far.call = NULL;
 		break;
 	case PRI_EVENT_ANSWER:
@@ -293,8 +291,8 @@ static unsigned far_count(int e, int channel)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < far.nev; i++)
-		if (far.ev[i].e == e && (channel < 0 ||
-					 far.ev[i].channel == channel))
+		if (far.ev[i].e == e &&
+		    (channel < 0 || far.ev[i].channel == channel))
 			n++;
 	return n;
 }
@@ -396,12 +394,18 @@ static bool setup_pair(bool t1, bool restart_on_up)
 		return false;
 	loop_timer_init(&far.timer, far_fire, NULL);
 	struct conf_span cs = {
-		.no = 1, .layout = t1 ? TDM_T1 : TDM_E1,
-		.switchtype = t1 ? CONF_SW_NI2 : CONF_SW_EUROISDN,
-		.side = CONF_SIDE_CPE, .unit = 1, .blocksize = 160,
-		.restart_on_up = restart_on_up, .link_settle_ms = 20,
-		.service_messages = t1, .t200_ms = 1000, .t203_ms = 10000,
-		.n200 = 3,
+	    .no = 1,
+	    .layout = t1 ? TDM_T1 : TDM_E1,
+	    .switchtype = t1 ? CONF_SW_NI2 : CONF_SW_EUROISDN,
+	    .side = CONF_SIDE_CPE,
+	    .unit = 1,
+	    .blocksize = 160,
+	    .restart_on_up = restart_on_up,
+	    .link_settle_ms = 20,
+	    .service_messages = t1,
+	    .t200_ms = 1000,
+	    .t203_ms = 10000,
+	    .n200 = 3,
 	};
 	strcpy(cs.driver, "pair");
 	for (unsigned ts = 1; ts <= (t1 ? 23u : 31u); ts++)

@@ -30,8 +30,9 @@ TEST(writer_nests_and_escapes)
 
 TEST(parse_and_lookup)
 {
-	const char *s = " {\"cmd\":\"block\",\"span\":2,\"chan\":17,"
-			"\"opts\":{\"a\":[1,2,{\"x\":\"\\u00e9\\n\"}]},\"f\":false} ";
+	const char *s =
+	    " {\"cmd\":\"block\",\"span\":2,\"chan\":17,"
+	    "\"opts\":{\"a\":[1,2,{\"x\":\"\\u00e9\\n\"}]},\"f\":false} ";
 	struct json_tok tok[64];
 	struct json_doc d;
 	const char *err = NULL;
@@ -46,8 +47,9 @@ TEST(parse_and_lookup)
 	CHECK_INT(d.tok[a].n, 3);
 	int third = json_arr_at(&d, a, 2);
 	char buf[16];
-	CHECK_INT(json_get_str(&d, json_obj_get(&d, third, "x"), buf,
-			       sizeof(buf)), 3);
+	CHECK_INT(
+	    json_get_str(&d, json_obj_get(&d, third, "x"), buf, sizeof(buf)),
+	    3);
 	CHECK_STR(buf, "\xc3\xa9\n");
 	CHECK_INT(json_arr_at(&d, a, 3), -1);
 }
@@ -55,10 +57,23 @@ TEST(parse_and_lookup)
 TEST(rejects_malformed_documents)
 {
 	static const char *bad[] = {
-		"", "{", "{\"a\":}", "{\"a\":1,}", "[1,]", "[01]", "\"\\x\"",
-		"\"ab", "{\"a\" 1}", "tru", "1 2", "{\"a\":\"\x01\"}", "-",
-		"1.", "1e", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]"
-		"]]]]]]]]]]]]]]]]]]]]]]",
+	    "",
+	    "{",
+	    "{\"a\":}",
+	    "{\"a\":1,}",
+	    "[1,]",
+	    "[01]",
+	    "\"\\x\"",
+	    "\"ab",
+	    "{\"a\" 1}",
+	    "tru",
+	    "1 2",
+	    "{\"a\":\"\x01\"}",
+	    "-",
+	    "1.",
+	    "1e",
+	    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]"
+	    "]]]]]]]]]]]]]]]]]]]]]]",
 	};
 	struct json_tok tok[64];
 	struct json_doc d;

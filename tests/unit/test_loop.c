@@ -86,7 +86,8 @@ TEST(heap_keeps_order_under_random_stop_and_restart)
 		if (rand() % 2)
 			loop_timer_stop(L, &many[k]);
 		else
-			loop_timer_start(L, &many[k], (uint64_t)(rand() % 5000));
+			loop_timer_start(L, &many[k],
+					 (uint64_t)(rand() % 5000));
 	}
 	unsigned armed = loop_timer_count(L);
 	fired = 0;

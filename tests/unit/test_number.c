@@ -7,12 +7,16 @@
 #include "t.h"
 
 static const struct number_plan de = {
-	.country_code = "49", .area_code = "30", .national_prefix = "0",
-	.intl_prefix = "00",
+    .country_code = "49",
+    .area_code = "30",
+    .national_prefix = "0",
+    .intl_prefix = "00",
 };
 static const struct number_plan us = {
-	.country_code = "1", .area_code = "", .national_prefix = "1",
-	.intl_prefix = "011",
+    .country_code = "1",
+    .area_code = "",
+    .national_prefix = "1",
+    .intl_prefix = "011",
 };
 
 struct in_case {
@@ -23,22 +27,22 @@ struct in_case {
 };
 
 static const struct in_case in_cases[] = {
-	{&de, "4930123456", NUMBER_TON_INTERNATIONAL, "+4930123456"},
-	{&de, "30123456", NUMBER_TON_NATIONAL, "+4930123456"},
-	{&de, "123456", NUMBER_TON_SUBSCRIBER, "+4930123456"},
-	{&de, "004930123456", NUMBER_TON_UNKNOWN, "+4930123456"},
-	{&de, "0044207946000", NUMBER_TON_UNKNOWN, "+44207946000"},
-	{&de, "030123456", NUMBER_TON_UNKNOWN, "+4930123456"},
-	{&de, "123456", NUMBER_TON_UNKNOWN, "+4930123456"},
-	{&de, "+4930123456", NUMBER_TON_UNKNOWN, "+4930123456"},
-	{&us, "2125551234", NUMBER_TON_NATIONAL, "+12125551234"},
-	{&us, "12125551234", NUMBER_TON_UNKNOWN, "+12125551234"},
-	{&us, "01144207946000", NUMBER_TON_UNKNOWN, "+44207946000"},
-	{&de, "", NUMBER_TON_UNKNOWN, NULL},
-	{&de, "30A23", NUMBER_TON_NATIONAL, NULL},
-	{&de, "1234567890123456", NUMBER_TON_INTERNATIONAL, NULL},
-	{&de, "+49", NUMBER_TON_UNKNOWN, "+49"},
-	{&de, "+", NUMBER_TON_UNKNOWN, NULL},
+    {&de, "4930123456", NUMBER_TON_INTERNATIONAL, "+4930123456"},
+    {&de, "30123456", NUMBER_TON_NATIONAL, "+4930123456"},
+    {&de, "123456", NUMBER_TON_SUBSCRIBER, "+4930123456"},
+    {&de, "004930123456", NUMBER_TON_UNKNOWN, "+4930123456"},
+    {&de, "0044207946000", NUMBER_TON_UNKNOWN, "+44207946000"},
+    {&de, "030123456", NUMBER_TON_UNKNOWN, "+4930123456"},
+    {&de, "123456", NUMBER_TON_UNKNOWN, "+4930123456"},
+    {&de, "+4930123456", NUMBER_TON_UNKNOWN, "+4930123456"},
+    {&us, "2125551234", NUMBER_TON_NATIONAL, "+12125551234"},
+    {&us, "12125551234", NUMBER_TON_UNKNOWN, "+12125551234"},
+    {&us, "01144207946000", NUMBER_TON_UNKNOWN, "+44207946000"},
+    {&de, "", NUMBER_TON_UNKNOWN, NULL},
+    {&de, "30A23", NUMBER_TON_NATIONAL, NULL},
+    {&de, "1234567890123456", NUMBER_TON_INTERNATIONAL, NULL},
+    {&de, "+49", NUMBER_TON_UNKNOWN, "+49"},
+    {&de, "+", NUMBER_TON_UNKNOWN, NULL},
 };
 
 TEST(received_numbers_become_e164)
@@ -51,14 +55,16 @@ TEST(received_numbers_become_e164)
 		int rc = number_to_e164(c->np, &in, out);
 		if (!c->want) {
 			if (rc == 0)
-				t_fail(__FILE__, __LINE__, "'%s' accepted as %s",
-				       c->digits, out);
+				t_fail(__FILE__, __LINE__,
+				       "'%s' accepted as %s", c->digits, out);
 			CHECK(rc != 0);
 			continue;
 		}
 		if (rc != 0 || strcmp(out, c->want) != 0)
-			t_fail(__FILE__, __LINE__, "'%s' ton %d -> '%s' (%d), "
-			       "want '%s'", c->digits, c->ton, out, rc, c->want);
+			t_fail(__FILE__, __LINE__,
+			       "'%s' ton %d -> '%s' (%d), "
+			       "want '%s'",
+			       c->digits, c->ton, out, rc, c->want);
 		CHECK(rc == 0 && strcmp(out, c->want) == 0);
 	}
 }
@@ -72,25 +78,23 @@ struct out_case {
 };
 
 static const struct out_case out_cases[] = {
-	{&de, "+4930123456", NUMBER_FMT_INTERNATIONAL, "4930123456",
-	 NUMBER_TON_INTERNATIONAL},
-	{&de, "+4930123456", NUMBER_FMT_NATIONAL, "30123456",
-	 NUMBER_TON_NATIONAL},
-	{&de, "+44207946000", NUMBER_FMT_NATIONAL, "44207946000",
-	 NUMBER_TON_INTERNATIONAL},
-	{&de, "+4930123456", NUMBER_FMT_UNKNOWN, "030123456",
-	 NUMBER_TON_UNKNOWN},
-	{&de, "+44207946000", NUMBER_FMT_UNKNOWN, "0044207946000",
-	 NUMBER_TON_UNKNOWN},
-	{&de, "+4930123456", NUMBER_FMT_SUBSCRIBER, "123456",
-	 NUMBER_TON_SUBSCRIBER},
-	{&de, "+4989123456", NUMBER_FMT_SUBSCRIBER, "89123456",
-	 NUMBER_TON_NATIONAL},
-	{&de, "1010", NUMBER_FMT_INTERNATIONAL, "1010", NUMBER_TON_UNKNOWN},
-	{&us, "+12125551234", NUMBER_FMT_NATIONAL, "2125551234",
-	 NUMBER_TON_NATIONAL},
-	{&us, "+44207946000", NUMBER_FMT_UNKNOWN, "01144207946000",
-	 NUMBER_TON_UNKNOWN},
+    {&de, "+4930123456", NUMBER_FMT_INTERNATIONAL, "4930123456",
+     NUMBER_TON_INTERNATIONAL},
+    {&de, "+4930123456", NUMBER_FMT_NATIONAL, "30123456", NUMBER_TON_NATIONAL},
+    {&de, "+44207946000", NUMBER_FMT_NATIONAL, "44207946000",
+     NUMBER_TON_INTERNATIONAL},
+    {&de, "+4930123456", NUMBER_FMT_UNKNOWN, "030123456", NUMBER_TON_UNKNOWN},
+    {&de, "+44207946000", NUMBER_FMT_UNKNOWN, "0044207946000",
+     NUMBER_TON_UNKNOWN},
+    {&de, "+4930123456", NUMBER_FMT_SUBSCRIBER, "123456",
+     NUMBER_TON_SUBSCRIBER},
+    {&de, "+4989123456", NUMBER_FMT_SUBSCRIBER, "89123456",
+     NUMBER_TON_NATIONAL},
+    {&de, "1010", NUMBER_FMT_INTERNATIONAL, "1010", NUMBER_TON_UNKNOWN},
+    {&us, "+12125551234", NUMBER_FMT_NATIONAL, "2125551234",
+     NUMBER_TON_NATIONAL},
+    {&us, "+44207946000", NUMBER_FMT_UNKNOWN, "01144207946000",
+     NUMBER_TON_UNKNOWN},
 };
 
 TEST(e164_numbers_are_sent_in_the_trunk_groups_form)
@@ -100,10 +104,11 @@ TEST(e164_numbers_are_sent_in_the_trunk_groups_form)
 		struct number_isdn out;
 		int rc = number_from_e164(c->np, c->e164, c->fmt, &out);
 		if (rc || strcmp(out.digits, c->digits) || out.ton != c->ton)
-			t_fail(__FILE__, __LINE__, "%s as %s -> '%s' ton %d "
-			       "(%d), want '%s' ton %d", c->e164,
-			       number_format_name(c->fmt), out.digits, out.ton,
-			       rc, c->digits, c->ton);
+			t_fail(__FILE__, __LINE__,
+			       "%s as %s -> '%s' ton %d "
+			       "(%d), want '%s' ton %d",
+			       c->e164, number_format_name(c->fmt), out.digits,
+			       out.ton, rc, c->digits, c->ton);
 		CHECK(rc == 0 && strcmp(out.digits, c->digits) == 0 &&
 		      out.ton == c->ton);
 	}
@@ -117,8 +122,8 @@ TEST(round_trip_through_every_format)
 	static const char *const nums[] = {"+4930123456", "+4989555",
 					   "+12125551234", "+861012345678"};
 	for (size_t i = 0; i < 4; i++) {
-		for (int f = NUMBER_FMT_INTERNATIONAL; f <= NUMBER_FMT_SUBSCRIBER;
-		     f++) {
+		for (int f = NUMBER_FMT_INTERNATIONAL;
+		     f <= NUMBER_FMT_SUBSCRIBER; f++) {
 			struct number_isdn w;
 			char back[NUMBER_MAX];
 			CHECK(number_from_e164(&de, nums[i],

@@ -77,9 +77,9 @@ TEST(nested_and_quoted_boundary_and_default_type)
 		 "\r\n--in ner--\r\n"
 		 "\r\n--outer--  \r\nepilogue",
 		 SDP);
-	CHECK_INT(parse(&m, buf, sizeof(buf), "multipart/mixed;boundary=outer",
-			body),
-		  0);
+	CHECK_INT(
+	    parse(&m, buf, sizeof(buf), "multipart/mixed;boundary=outer", body),
+	    0);
 	CHECK_INT(sip_body_find(&m, "application", "sdp", &part), 0);
 	CHECK_MEM(part.p, part.l, SDP);
 	CHECK_INT(sip_body_find(&m, "text", "plain", &part), 0);
@@ -90,10 +90,10 @@ TEST(rfc4475_mpart01)
 {
 	char path[512];
 	size_t len, used;
-	char *buf = t_read_file(
-		t_vector_path("tests/vectors/rfc4475/mpart01.dat", path,
-			      sizeof(path)),
-		&len);
+	char *buf =
+	    t_read_file(t_vector_path("tests/vectors/rfc4475/mpart01.dat", path,
+				      sizeof(path)),
+			&len);
 	CHECK(buf != NULL);
 	struct sip_msg m;
 	struct pl part;
@@ -111,22 +111,23 @@ TEST(broken_multiparts)
 		const char *ctype, *body;
 		int want;
 	} cases[] = {
-		{"multipart/mixed", "--b\r\n\r\nx\r\n--b--\r\n", -EBADMSG},
-		{"multipart/mixed;boundary=b", "--b\r\n\r\nx\r\n", -EBADMSG},
-		{"multipart/mixed;boundary=b", "--b\r\nbad header\r\n\r\nx\r\n"
-					       "--b--\r\n",
-		 -EBADMSG},
-		{"multipart/mixed;boundary=b", "no delimiter at all", -EBADMSG},
-		{"multipart/mixed;boundary=b", "--b--\r\n", -ENOENT},
-		{"multipart/mixed;boundary=\"\"", "--\r\n", -EBADMSG},
+	    {"multipart/mixed", "--b\r\n\r\nx\r\n--b--\r\n", -EBADMSG},
+	    {"multipart/mixed;boundary=b", "--b\r\n\r\nx\r\n", -EBADMSG},
+	    {"multipart/mixed;boundary=b",
+	     "--b\r\nbad header\r\n\r\nx\r\n"
+	     "--b--\r\n",
+	     -EBADMSG},
+	    {"multipart/mixed;boundary=b", "no delimiter at all", -EBADMSG},
+	    {"multipart/mixed;boundary=b", "--b--\r\n", -ENOENT},
+	    {"multipart/mixed;boundary=\"\"", "--\r\n", -EBADMSG},
 	};
 	char buf[2048];
 	struct sip_msg m;
 	struct pl part;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		CHECK_INT(parse(&m, buf, sizeof(buf), cases[i].ctype,
-				cases[i].body),
-			  0);
+		CHECK_INT(
+		    parse(&m, buf, sizeof(buf), cases[i].ctype, cases[i].body),
+		    0);
 		CHECK_INT(sip_body_find(&m, "application", "sdp", &part),
 			  cases[i].want);
 	}

@@ -16,7 +16,7 @@
 #include "gwctl.h"
 
 #define GWCTL_DEFAULT_SOCKET "/run/gwd/gwd.sock"
-#define GWCTL_TIMEOUT_S 10
+#define GWCTL_TIMEOUT_S	     10
 
 /* Parses "N" or "N/M" into span and (optional) channel. */
 static int parse_span_chan(const char *s, long *span, long *chan,
@@ -39,29 +39,28 @@ static int parse_span_chan(const char *s, long *span, long *chan,
 }
 
 static const struct gwctl_cmd cmds[] = {
-	{"status", "status", 0, NULL, gwctl_show_status,
-	 "daemon version, uptime and totals"},
-	{"spans", "spans", 0, NULL, gwctl_show_spans,
-	 "every span: state, alarms, channels, counters"},
-	{"span", "span", 1, "SPAN", gwctl_show_span,
-	 "one span in detail, with its channels"},
-	{"channels", "channels", -1, "[SPAN]", gwctl_show_channels,
-	 "B-channel states"},
-	{"block", "block", 1, "SPAN/CHAN", gwctl_show_channel,
-	 "take a B-channel out of service (SERVICE where the switch has it)"},
-	{"unblock", "unblock", 1, "SPAN/CHAN", gwctl_show_channel,
-	 "return a B-channel to service"},
-	{"restart", "restart", 1, "SPAN[/CHAN]", gwctl_show_restart,
-	 "RESTART one channel, or every idle channel of a span"},
-	{"calls", "calls", 0, NULL, gwctl_show_calls,
-	 "calls in progress"},
-	{"causes", "causes", -1, "[TRUNKGROUP]", gwctl_show_causes,
-	 "effective Q.850 <-> SIP cause mapping"},
-	{"reload", "reload", 0, NULL, gwctl_show_reload,
-	 "re-read gwd's configuration"},
-	{"raw", "raw", 1, "JSON", NULL,
-	 "send one JSON request line as is, print the reply line"},
-	{"help", NULL, 0, NULL, NULL, "this list"},
+    {"status", "status", 0, NULL, gwctl_show_status,
+     "daemon version, uptime and totals"},
+    {"spans", "spans", 0, NULL, gwctl_show_spans,
+     "every span: state, alarms, channels, counters"},
+    {"span", "span", 1, "SPAN", gwctl_show_span,
+     "one span in detail, with its channels"},
+    {"channels", "channels", -1, "[SPAN]", gwctl_show_channels,
+     "B-channel states"},
+    {"block", "block", 1, "SPAN/CHAN", gwctl_show_channel,
+     "take a B-channel out of service (SERVICE where the switch has it)"},
+    {"unblock", "unblock", 1, "SPAN/CHAN", gwctl_show_channel,
+     "return a B-channel to service"},
+    {"restart", "restart", 1, "SPAN[/CHAN]", gwctl_show_restart,
+     "RESTART one channel, or every idle channel of a span"},
+    {"calls", "calls", 0, NULL, gwctl_show_calls, "calls in progress"},
+    {"causes", "causes", -1, "[TRUNKGROUP]", gwctl_show_causes,
+     "effective Q.850 <-> SIP cause mapping"},
+    {"reload", "reload", 0, NULL, gwctl_show_reload,
+     "re-read gwd's configuration"},
+    {"raw", "raw", 1, "JSON", NULL,
+     "send one JSON request line as is, print the reply line"},
+    {"help", NULL, 0, NULL, NULL, "this list"},
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -75,8 +74,8 @@ static void usage(FILE *f)
 			 cmds[i].args ? cmds[i].args : "");
 		fprintf(f, "  %-22s %s\n", left, cmds[i].help);
 	}
-	fprintf(f, "\nThe socket is $GWD_SOCKET, or " GWCTL_DEFAULT_SOCKET
-		   ".\n");
+	fprintf(f,
+		"\nThe socket is $GWD_SOCKET, or " GWCTL_DEFAULT_SOCKET ".\n");
 }
 
 /* Builds the request object for a command and its arguments. */
@@ -92,14 +91,18 @@ static int build_request(const struct gwctl_cmd *c, int argc, char **argv,
 		bool need_chan = strcmp(c->name, "block") == 0 ||
 				 strcmp(c->name, "unblock") == 0;
 		if (parse_span_chan(argv[0], &span, &chan, need_chan)) {
-			fprintf(stderr, "gwctl %s: bad argument '%s' (want "
-				"%s)\n", c->name, argv[0], c->args);
+			fprintf(stderr,
+				"gwctl %s: bad argument '%s' (want "
+				"%s)\n",
+				c->name, argv[0], c->args);
 			return -EINVAL;
 		}
 		if (chan >= 0 && (strcmp(c->name, "span") == 0 ||
 				  strcmp(c->name, "channels") == 0)) {
-			fprintf(stderr, "gwctl %s: want a span number, not "
-				"'%s'\n", c->name, argv[0]);
+			fprintf(stderr,
+				"gwctl %s: want a span number, not "
+				"'%s'\n",
+				c->name, argv[0]);
 			return -EINVAL;
 		}
 		json_kv_int(j, "span", span);
@@ -169,8 +172,8 @@ static const struct gwctl_cmd *find_cmd(const char *name)
 	return NULL;
 }
 
-static int run(const char *path, bool json, const struct gwctl_cmd *c,
-	       int argc, char **argv)
+static int run(const char *path, bool json, const struct gwctl_cmd *c, int argc,
+	       char **argv)
 {
 	struct json_out req;
 	json_out_init(&req);
@@ -190,8 +193,8 @@ static int run(const char *path, bool json, const struct gwctl_cmd *c,
 		fprintf(stderr, "gwctl: cannot reach gwd at %s: %s%s\n", path,
 			strerror(-rc),
 			rc == -ENOENT || rc == -ECONNREFUSED
-				? " (is gwd running?)"
-				: "");
+			    ? " (is gwd running?)"
+			    : "");
 		return 1;
 	}
 	if (raw) {
@@ -210,10 +213,10 @@ static int run(const char *path, bool json, const struct gwctl_cmd *c,
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"socket", required_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"socket", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *path = getenv("GWD_SOCKET");
 	bool json = false;

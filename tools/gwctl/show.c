@@ -116,8 +116,8 @@ int gwctl_show_spans(const struct json_doc *d)
 	span_header();
 	if (arr < 0)
 		return 1;
-	for (int s = json_child(d, arr); s >= 0 && s < d->ntok &&
-					 (unsigned)s < d->tok[arr].next;
+	for (int s = json_child(d, arr);
+	     s >= 0 && s < d->ntok && (unsigned)s < d->tok[arr].next;
 	     s = json_sibling(d, s))
 		span_row(d, s);
 	return 0;
@@ -125,8 +125,8 @@ int gwctl_show_spans(const struct json_doc *d)
 
 static void chan_header(void)
 {
-	printf("%-4s %-4s %-10s %-12s %-6s %-4s %s\n", "SPAN", "CHAN",
-	       "STATE", "BLOCKED", "CALL", "DIR", "SINCE");
+	printf("%-4s %-4s %-10s %-12s %-6s %-4s %s\n", "SPAN", "CHAN", "STATE",
+	       "BLOCKED", "CALL", "DIR", "SINCE");
 }
 
 static void chan_row(const struct json_doc *d, int c)
@@ -134,16 +134,18 @@ static void chan_row(const struct json_doc *d, int c)
 	char st[16], age[32], call[16], dir[8];
 	bool near = json_obj_bool(d, c, "blocked_near", false);
 	bool far = json_obj_bool(d, c, "blocked_far", false);
-	const char *blk = near && far ? "both" : near ? "near-end"
-				     : far ? "far-end" : "-";
+	const char *blk = near && far ? "both"
+			  : near      ? "near-end"
+			  : far	      ? "far-end"
+				      : "-";
 	fmt_age(num(d, c, "age_ms"), age, sizeof(age));
 	if (json_obj_get(d, c, "call") >= 0)
 		snprintf(call, sizeof(call), "%lld", num(d, c, "call"));
 	else
 		snprintf(call, sizeof(call), "-");
 	printf("%-4lld %-4lld %-10s %-12s %-6s %-4s %s\n", num(d, c, "span"),
-	       num(d, c, "chan"), str(d, c, "state", st, sizeof(st)), blk,
-	       call, str(d, c, "direction", dir, sizeof(dir)), age);
+	       num(d, c, "chan"), str(d, c, "state", st, sizeof(st)), blk, call,
+	       str(d, c, "direction", dir, sizeof(dir)), age);
 }
 
 static void chan_rows(const struct json_doc *d, int arr)
@@ -151,8 +153,8 @@ static void chan_rows(const struct json_doc *d, int arr)
 	chan_header();
 	if (arr < 0)
 		return;
-	for (int c = json_child(d, arr); c >= 0 && c < d->ntok &&
-					 (unsigned)c < d->tok[arr].next;
+	for (int c = json_child(d, arr);
+	     c >= 0 && c < d->ntok && (unsigned)c < d->tok[arr].next;
 	     c = json_sibling(d, c))
 		chan_row(d, c);
 }
@@ -171,7 +173,8 @@ int gwctl_show_span(const struct json_doc *d)
 	int i = 0;
 	if (cnt < 0)
 		return 1;
-	for (int k = json_child(d, cnt); k >= 0 && (unsigned)k < d->tok[cnt].next;
+	for (int k = json_child(d, cnt);
+	     k >= 0 && (unsigned)k < d->tok[cnt].next;
 	     k = json_sibling(d, k + 1), i++) {
 		char name[32];
 		long long v = 0;
@@ -223,10 +226,10 @@ int gwctl_show_calls(const struct json_doc *d)
 	int arr = json_obj_get(d, 0, "calls");
 	printf("%-6s %-11s %-11s %-10s %-16s %-16s %-7s %s\n", "ID", "DIR",
 	       "STATE", "TG", "CALLED", "CALLING", "CHAN", "AGE");
-	for (int i = 0, c; arr >= 0 && (c = json_arr_at(d, arr, (unsigned)i)) >= 0;
-	     i++) {
+	for (int i = 0, c;
+	     arr >= 0 && (c = json_arr_at(d, arr, (unsigned)i)) >= 0; i++) {
 		char dir[16], st[16], tg[40], called[40], calling[40], chan[16],
-			age[16];
+		    age[16];
 		if (json_obj_get(d, c, "span") >= 0)
 			snprintf(chan, sizeof(chan), "%lld/%lld",
 				 num(d, c, "span"), num(d, c, "channel"));
@@ -250,25 +253,25 @@ int gwctl_show_causes(const struct json_doc *d)
 	printf("trunk group: %s\n\nQ.850 -> SIP\n",
 	       str(d, 0, "trunkgroup", tg, sizeof(tg)));
 	int arr = json_obj_get(d, 0, "q850_to_sip");
-	for (int i = 0, e; arr >= 0 && (e = json_arr_at(d, arr, (unsigned)i)) >= 0;
-	     i++) {
+	for (int i = 0, e;
+	     arr >= 0 && (e = json_arr_at(d, arr, (unsigned)i)) >= 0; i++) {
 		str(d, e, "text", text, sizeof(text));
 		if (strcmp(text, "Unknown cause") == 0)
 			continue;
 		printf("  %3lld  %-48s %lld%s\n", num(d, e, "cause"), text,
 		       num(d, e, "sip"),
 		       strcmp(str(d, e, "override", ov, sizeof(ov)), "yes")
-			       ? ""
-			       : "  (override)");
+			   ? ""
+			   : "  (override)");
 	}
 	printf("\nSIP -> Q.850\n");
 	arr = json_obj_get(d, 0, "sip_to_q850");
-	for (int i = 0, e; arr >= 0 && (e = json_arr_at(d, arr, (unsigned)i)) >= 0;
-	     i++)
+	for (int i = 0, e;
+	     arr >= 0 && (e = json_arr_at(d, arr, (unsigned)i)) >= 0; i++)
 		printf("  %3lld  %lld%s\n", num(d, e, "sip"),
 		       num(d, e, "cause"),
 		       strcmp(str(d, e, "override", ov, sizeof(ov)), "yes")
-			       ? ""
-			       : "  (override)");
+			   ? ""
+			   : "  (override)");
 	return 0;
 }

@@ -97,7 +97,8 @@ static int start(struct psim *p, const char *sim_path, const char *ctl_path,
 		log_err("sim spans need -S SOCKET for gwd to attach to");
 		return -EINVAL;
 	}
-	if (sim_path && (rc = psim_host_listen(p, sim_path, err, sizeof(err)))) {
+	if (sim_path &&
+	    (rc = psim_host_listen(p, sim_path, err, sizeof(err)))) {
 		log_err("%s", err);
 		return rc;
 	}
@@ -116,14 +117,30 @@ int main(int argc, char **argv)
 	int opt;
 	while ((opt = getopt(argc, argv, "c:S:C:l:vnh")) != -1) {
 		switch (opt) {
-		case 'c': conf_path = optarg; break;
-		case 'S': sim_path = optarg; break;
-		case 'C': ctl_path = optarg; break;
-		case 'l': events_path = optarg; break;
-		case 'v': verbose = true; break;
-		case 'n': check = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'c':
+			conf_path = optarg;
+			break;
+		case 'S':
+			sim_path = optarg;
+			break;
+		case 'C':
+			ctl_path = optarg;
+			break;
+		case 'l':
+			events_path = optarg;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'n':
+			check = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (!conf_path || optind != argc) {
@@ -157,14 +174,16 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	struct loop_io sig_io;
 	int sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	int rc = sfd < 0 ? -errno : loop_io_add(p.loop, &sig_io, sfd, EPOLLIN,
-						 on_signal, &p);
+	int rc =
+	    sfd < 0 ? -errno
+		    : loop_io_add(p.loop, &sig_io, sfd, EPOLLIN, on_signal, &p);
 	if (!rc)
 		rc = start(&p, sim_path, ctl_path, events_path);
 	if (!rc) {
-		log_info("pstnsim ready%s%s%s%s", sim_path ? ": sim spans on " : "",
-			 sim_path ? sim_path : "", ctl_path ? ", control on " : "",
-			 ctl_path ? ctl_path : "");
+		log_info(
+		    "pstnsim ready%s%s%s%s", sim_path ? ": sim spans on " : "",
+		    sim_path ? sim_path : "", ctl_path ? ", control on " : "",
+		    ctl_path ? ctl_path : "");
 		loop_run(p.loop);
 	}
 	ctl_free(p.ctl);

@@ -24,11 +24,11 @@
 #include "drivers/tdm.h"
 #include "loop.h"
 
-#define PSIM_MAX_SPANS 64
+#define PSIM_MAX_SPANS	 64
 #define PSIM_MAX_NUMBERS 256
-#define PSIM_NUM_MAX 32
-#define PSIM_DIGITS_MAX 64
-#define PSIM_MAX_CALLS 4096
+#define PSIM_NUM_MAX	 32
+#define PSIM_DIGITS_MAX	 64
+#define PSIM_MAX_CALLS	 4096
 
 /* ---- audio (psim_audio.c) ---- */
 
@@ -81,15 +81,15 @@ const char *psim_audio_digits(const struct psim_audio *a);
 /* ---- numbers and behaviours (psim_conf.c) ---- */
 
 enum psim_behaviour {
-	PSIM_B_ANSWER,	     /* alert after alert_ms, connect after answer_ms */
-	PSIM_B_BUSY,	     /* cause 17 */
-	PSIM_B_NOANSWER,     /* alert, cause 19 after noanswer_ms */
-	PSIM_B_UNALLOCATED,  /* cause 1 */
-	PSIM_B_CONGESTION,   /* cause 34 */
-	PSIM_B_REJECT,	     /* any cause */
-	PSIM_B_ANNOUNCE,     /* PROGRESS PI=8 + audio, then answer or cause */
-	PSIM_B_SILENT,	     /* no answer at all (the gateway's T303) */
-	PSIM_B_PROCEEDING,   /* CALL PROCEEDING, then nothing */
+	PSIM_B_ANSWER,	    /* alert after alert_ms, connect after answer_ms */
+	PSIM_B_BUSY,	    /* cause 17 */
+	PSIM_B_NOANSWER,    /* alert, cause 19 after noanswer_ms */
+	PSIM_B_UNALLOCATED, /* cause 1 */
+	PSIM_B_CONGESTION,  /* cause 34 */
+	PSIM_B_REJECT,	    /* any cause */
+	PSIM_B_ANNOUNCE,    /* PROGRESS PI=8 + audio, then answer or cause */
+	PSIM_B_SILENT,	    /* no answer at all (the gateway's T303) */
+	PSIM_B_PROCEEDING,  /* CALL PROCEEDING, then nothing */
 };
 
 struct psim_number {
@@ -117,9 +117,9 @@ struct psim_span_conf {
 	enum tdm_layout layout;
 	enum conf_switch sw;
 	enum psim_driver driver;
-	unsigned unit;	    /* dahdi span number */
-	unsigned basechan;  /* dahdi: 0 = find */
-	unsigned blocksize; /* dahdi B-channel block */
+	unsigned unit;		  /* dahdi span number */
+	unsigned basechan;	  /* dahdi: 0 = find */
+	unsigned blocksize;	  /* dahdi B-channel block */
 	char pcap[CONF_PATH_MAX]; /* D-channel capture file, "" for none */
 };
 
@@ -159,8 +159,8 @@ struct psim {
 	struct ctl *ctl;
 	/* events */
 	FILE *events_file;
-	struct json_out ev;    /* the event being built */
-	char **ring;	       /* event lines (JSON objects), oldest first */
+	struct json_out ev; /* the event being built */
+	char **ring;	    /* event lines (JSON objects), oldest first */
 	uint64_t *ring_seq;
 	unsigned ring_cap, ring_len, ring_head;
 	uint64_t event_seq;
@@ -208,8 +208,7 @@ void psim_span_chan_busy(struct psim_span *s, unsigned ts, bool busy);
 void psim_span_kick(struct psim_span *s);
 
 /* psim_host.c */
-int psim_host_listen(struct psim *p, const char *path, char *err,
-		     size_t cap);
+int psim_host_listen(struct psim *p, const char *path, char *err, size_t cap);
 void psim_host_close(struct psim *p);
 
 /* psim_call.c */
@@ -217,9 +216,9 @@ struct psim_call_req {
 	unsigned span;
 	unsigned chan; /* 0: pick */
 	char called[PSIM_NUM_MAX], calling[PSIM_NUM_MAX];
-	int called_ton, calling_ton;	/* PRI_NATIONAL_ISDN ... */
+	int called_ton, calling_ton; /* PRI_NATIONAL_ISDN ... */
 	int calling_pres;
-	unsigned hangup_ms;		/* clear after answer; 0 never */
+	unsigned hangup_ms; /* clear after answer; 0 never */
 	struct psim_audio_spec audio;
 };
 

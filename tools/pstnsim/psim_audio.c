@@ -15,14 +15,14 @@
 
 #include "psim.h"
 
-#define DBM0_FULL_SCALE 3.14	    /* dBm0 of a full-scale sine */
-#define WINDOW_SAMPLES 400	    /* 50 ms analysis window */
-#define TONE_MIN_DBM0 -45.0	    /* quieter windows are silence */
-#define TONE_MIN_MS 100		    /* shorter tones are not reported */
-#define TONE_FREQ_TOL 0.03	    /* a tone stays within 3 % */
-#define MAX_TONES 16
-#define RAMP_SYNC_BYTES 16	    /* consecutive ramp bytes to lock */
-#define ECHO_FIFO 8192		    /* bytes of echo backlog */
+#define DBM0_FULL_SCALE 3.14  /* dBm0 of a full-scale sine */
+#define WINDOW_SAMPLES	400   /* 50 ms analysis window */
+#define TONE_MIN_DBM0	-45.0 /* quieter windows are silence */
+#define TONE_MIN_MS	100   /* shorter tones are not reported */
+#define TONE_FREQ_TOL	0.03  /* a tone stays within 3 % */
+#define MAX_TONES	16
+#define RAMP_SYNC_BYTES 16   /* consecutive ramp bytes to lock */
+#define ECHO_FIFO	8192 /* bytes of echo backlog */
 
 struct psim_tone {
 	double freq_hz, level_dbm0;
@@ -64,15 +64,15 @@ struct psim_audio {
 };
 
 static const char *const src_names[] = {
-	[PSIM_SRC_SILENCE] = "silence", [PSIM_SRC_TONE] = "tone",
-	[PSIM_SRC_DTMF] = "dtmf",	[PSIM_SRC_MILLIWATT] = "milliwatt",
-	[PSIM_SRC_RAMP] = "ramp",	[PSIM_SRC_ECHO] = "echo",
+    [PSIM_SRC_SILENCE] = "silence", [PSIM_SRC_TONE] = "tone",
+    [PSIM_SRC_DTMF] = "dtmf",	    [PSIM_SRC_MILLIWATT] = "milliwatt",
+    [PSIM_SRC_RAMP] = "ramp",	    [PSIM_SRC_ECHO] = "echo",
 };
 
 static const char *const sink_names[] = {
-	[PSIM_SINK_NONE] = "none",
-	[PSIM_SINK_RECORD] = "record",
-	[PSIM_SINK_RAMP] = "ramp",
+    [PSIM_SINK_NONE] = "none",
+    [PSIM_SINK_RECORD] = "record",
+    [PSIM_SINK_RAMP] = "ramp",
 };
 
 const char *psim_src_name(enum psim_src_kind k)
@@ -94,8 +94,10 @@ int psim_src_parse(struct psim_audio_spec *spec, const char *s, char *err,
 		if (*end == ':')
 			lvl = strtod(end + 1, &end);
 		if (*end || f < 50 || f > 3950 || lvl > 3.14 || lvl < -60) {
-			snprintf(err, cap, "'%s': want tone:HZ[:DBM0] with "
-				 "50..3950 Hz and -60..3 dBm0", s);
+			snprintf(err, cap,
+				 "'%s': want tone:HZ[:DBM0] with "
+				 "50..3950 Hz and -60..3 dBm0",
+				 s);
 			return -EINVAL;
 		}
 		spec->src = PSIM_SRC_TONE;
@@ -107,24 +109,26 @@ int psim_src_parse(struct psim_audio_spec *spec, const char *s, char *err,
 		size_t n = strlen(s + 5);
 		if (n == 0 || n >= sizeof(spec->digits) ||
 		    strspn(s + 5, "0123456789*#ABCD") != n) {
-			snprintf(err, cap, "'%s': want dtmf:DIGITS "
-				 "(0-9 * # A-D, at most %zu)", s,
-				 sizeof(spec->digits) - 1);
+			snprintf(err, cap,
+				 "'%s': want dtmf:DIGITS "
+				 "(0-9 * # A-D, at most %zu)",
+				 s, sizeof(spec->digits) - 1);
 			return -EINVAL;
 		}
 		spec->src = PSIM_SRC_DTMF;
 		memcpy(spec->digits, s + 5, n + 1);
 		return 0;
 	}
-	for (unsigned k = 0; k < sizeof(src_names) / sizeof(src_names[0]);
-	     k++)
+	for (unsigned k = 0; k < sizeof(src_names) / sizeof(src_names[0]); k++)
 		if (k != PSIM_SRC_TONE && k != PSIM_SRC_DTMF &&
 		    strcmp(s, src_names[k]) == 0) {
 			spec->src = k;
 			return 0;
 		}
-	snprintf(err, cap, "unknown audio source '%s' (silence, tone:HZ[:DBM0], "
-		 "dtmf:DIGITS, milliwatt, ramp, echo)", s);
+	snprintf(err, cap,
+		 "unknown audio source '%s' (silence, tone:HZ[:DBM0], "
+		 "dtmf:DIGITS, milliwatt, ramp, echo)",
+		 s);
 	return -EINVAL;
 }
 
@@ -261,9 +265,9 @@ static void tone_close(struct psim_audio *a)
 static void window_done(struct psim_audio *a)
 {
 	double rms = sqrt(a->win_energy / a->win_n);
-	double level = rms > 0 ? 20.0 * log10(rms * M_SQRT2 / 32767.0) +
-					 DBM0_FULL_SCALE
-			       : -99.0;
+	double level =
+	    rms > 0 ? 20.0 * log10(rms * M_SQRT2 / 32767.0) + DBM0_FULL_SCALE
+		    : -99.0;
 	double freq = 0;
 	/* periods between the first and last upward zero crossings */
 	if (a->win_cross >= 2 && a->win_last_x > a->win_first_x)
@@ -367,8 +371,8 @@ const char *psim_audio_digits(const struct psim_audio *a)
 	return a->digits;
 }
 
-static void put_tone(struct json_out *o, const struct psim_tone *t,
-		     double freq, double level)
+static void put_tone(struct json_out *o, const struct psim_tone *t, double freq,
+		     double level)
 {
 	json_obj_begin(o);
 	json_key(o, "freq_hz");

@@ -18,7 +18,7 @@
 #include "psim.h"
 
 #define CLEAR_GUARD_MS 10000 /* forget a call whose clearing never ends */
-#define KEEP_RELEASED 1000   /* released calls kept for inspection */
+#define KEEP_RELEASED  1000  /* released calls kept for inspection */
 
 enum call_state {
 	CS_PENDING, /* originate scheduled */
@@ -32,10 +32,10 @@ enum call_state {
 };
 
 static const char *const state_names[] = {
-	[CS_PENDING] = "pending",     [CS_SETUP] = "setup",
-	[CS_PROCEEDING] = "proceeding", [CS_ALERTING] = "alerting",
-	[CS_PROGRESS] = "progress",   [CS_ACTIVE] = "active",
-	[CS_CLEARING] = "clearing",   [CS_RELEASED] = "released",
+    [CS_PENDING] = "pending",	    [CS_SETUP] = "setup",
+    [CS_PROCEEDING] = "proceeding", [CS_ALERTING] = "alerting",
+    [CS_PROGRESS] = "progress",	    [CS_ACTIVE] = "active",
+    [CS_CLEARING] = "clearing",	    [CS_RELEASED] = "released",
 };
 
 /* Owned by psim's call list. */
@@ -49,10 +49,10 @@ struct psim_call {
 	bool responded;
 	enum call_state state;
 	char called[PSIM_NUM_MAX], calling[PSIM_NUM_MAX];
-	struct psim_number beh; /* incoming: the number's behaviour */
+	struct psim_number beh;	  /* incoming: the number's behaviour */
 	struct psim_call_req req; /* outgoing */
 	struct psim_audio *audio;
-	unsigned step;	/* behaviour step done */
+	unsigned step; /* behaviour step done */
 	struct loop_timer timer, hangup_timer, guard;
 	struct loop_defer free_defer;
 	int cause;
@@ -73,7 +73,8 @@ static void call_ev(struct psim_call *c, const char *type)
 		json_kv_int(o, "cause", c->cause);
 		json_kv_str(o, "by", c->released_by);
 		if (c->answer_ms)
-			json_kv_uint(o, "duration_ms", c->end_ms - c->answer_ms);
+			json_kv_uint(o, "duration_ms",
+				     c->end_ms - c->answer_ms);
 		if (c->audio) {
 			json_key(o, "audio");
 			json_obj_begin(o);
@@ -117,7 +118,7 @@ static void media_start(struct psim_call *c)
 {
 	if (!c->audio) {
 		const struct psim_audio_spec *spec =
-			c->outgoing ? &c->req.audio : &c->beh.audio;
+		    c->outgoing ? &c->req.audio : &c->beh.audio;
 		c->audio = psim_audio_new(spec, psim_span_law(c->span));
 		if (!c->audio) {
 			log_warn("call %u: no memory for audio", c->id);
@@ -178,8 +179,8 @@ static void call_released(struct psim_call *c, int cause, const char *by)
 static void clear_guard(struct loop_timer *t)
 {
 	struct psim_call *c = t->arg;
-	log_warn("call %u: clearing not complete after %d ms; forgotten",
-		 c->id, CLEAR_GUARD_MS);
+	log_warn("call %u: clearing not complete after %d ms; forgotten", c->id,
+		 CLEAR_GUARD_MS);
 	if (c->q)
 		pri_destroycall(psim_span_pri(c->span), c->q);
 	call_released(c, c->cause, "pstnsim");
@@ -258,7 +259,8 @@ static void behaviour_step(struct loop_timer *t)
 	case PSIM_B_ANNOUNCE:
 		if (c->step == 0) {
 			c->step = 1;
-			/* PROGRESS with PI=8: in-band information (Q.931 §5.1.6) */
+			/* PROGRESS with PI=8: in-band information (Q.931
+			 * §5.1.6) */
 			pri_progress(pri, c->q, ch, 1);
 			c->state = CS_PROGRESS;
 			media_start(c);
@@ -406,7 +408,8 @@ void psim_call_event(struct psim_span *s, pri_event *e)
 		on_far_hangup(s, &e->hangup);
 		break;
 	case PRI_EVENT_HANGUP_REQ:
-		if ((c = find_q(p, e->hangup.call)) && c->state != CS_CLEARING) {
+		if ((c = find_q(p, e->hangup.call)) &&
+		    c->state != CS_CLEARING) {
 			c->state = CS_CLEARING;
 			c->released_by = "gateway";
 			c->cause = e->hangup.cause;
@@ -416,10 +419,9 @@ void psim_call_event(struct psim_span *s, pri_event *e)
 		break;
 	case PRI_EVENT_HANGUP_ACK:
 		if ((c = find_q(p, e->hangup.call)))
-			call_released(c, c->cause >= 0 ? c->cause
-						       : e->hangup.cause,
-				      c->released_by[0] ? c->released_by
-							: "pstnsim");
+			call_released(
+			    c, c->cause >= 0 ? c->cause : e->hangup.cause,
+			    c->released_by[0] ? c->released_by : "pstnsim");
 		break;
 	case PRI_EVENT_PROCEEDING:
 		if ((c = find_q(p, e->proceeding.call)) &&
@@ -455,9 +457,10 @@ static void originate_fired(struct loop_timer *t)
 	unsigned ts = c->req.chan ? c->req.chan : psim_span_free_chan(s);
 	if (!psim_span_up(s) || !ts || !psim_span_chan_free(s, ts)) {
 		c->state = CS_SETUP;
-		call_released(c, psim_span_up(s)
-					 ? PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION
-					 : PRI_CAUSE_NETWORK_OUT_OF_ORDER,
+		call_released(c,
+			      psim_span_up(s)
+				  ? PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION
+				  : PRI_CAUSE_NETWORK_OUT_OF_ORDER,
 			      "pstnsim");
 		return;
 	}
@@ -494,8 +497,8 @@ static void originate_fired(struct loop_timer *t)
 int psim_call_originate(struct psim *p, const struct psim_call_req *r,
 			unsigned *id, char *err, size_t cap)
 {
-	struct psim_span *s = r->span <= PSIM_MAX_SPANS ? p->span[r->span]
-							: NULL;
+	struct psim_span *s =
+	    r->span <= PSIM_MAX_SPANS ? p->span[r->span] : NULL;
 	if (!s) {
 		snprintf(err, cap, "no span %u", r->span);
 		return -ENOENT;

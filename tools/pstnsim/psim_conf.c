@@ -21,15 +21,11 @@
 #include "psim.h"
 
 static const char *const behaviour_names[] = {
-	[PSIM_B_ANSWER] = "answer",
-	[PSIM_B_BUSY] = "busy",
-	[PSIM_B_NOANSWER] = "noanswer",
-	[PSIM_B_UNALLOCATED] = "unallocated",
-	[PSIM_B_CONGESTION] = "congestion",
-	[PSIM_B_REJECT] = "reject",
-	[PSIM_B_ANNOUNCE] = "announce",
-	[PSIM_B_SILENT] = "silent",
-	[PSIM_B_PROCEEDING] = "proceeding",
+    [PSIM_B_ANSWER] = "answer",		[PSIM_B_BUSY] = "busy",
+    [PSIM_B_NOANSWER] = "noanswer",	[PSIM_B_UNALLOCATED] = "unallocated",
+    [PSIM_B_CONGESTION] = "congestion", [PSIM_B_REJECT] = "reject",
+    [PSIM_B_ANNOUNCE] = "announce",	[PSIM_B_SILENT] = "silent",
+    [PSIM_B_PROCEEDING] = "proceeding",
 };
 
 const char *psim_behaviour_name(enum psim_behaviour b)
@@ -79,9 +75,11 @@ int psim_number_set(struct psim_number *n, const char *key, const char *val,
 	if (strcmp(key, "behaviour") == 0) {
 		if (psim_behaviour_parse(val, &n->behaviour) == 0)
 			return 0;
-		snprintf(err, cap, "behaviour: unknown '%s' (answer, busy, "
+		snprintf(err, cap,
+			 "behaviour: unknown '%s' (answer, busy, "
 			 "noanswer, unallocated, congestion, reject, announce, "
-			 "silent, proceeding)", val);
+			 "silent, proceeding)",
+			 val);
 		return -EINVAL;
 	}
 	if (strcmp(key, "cause") == 0) {
@@ -126,8 +124,8 @@ static int span_switch(const char *v, enum conf_switch *sw)
 	return -EINVAL;
 }
 
-static int span_key(struct psim_span_conf *s, const char *key,
-		    const char *val, char *err, size_t cap)
+static int span_key(struct psim_span_conf *s, const char *key, const char *val,
+		    char *err, size_t cap)
 {
 	if (strcmp(key, "type") == 0) {
 		if (strcmp(val, "e1") == 0)
@@ -141,8 +139,10 @@ static int span_key(struct psim_span_conf *s, const char *key,
 	if (strcmp(key, "switch") == 0) {
 		if (span_switch(val, &s->sw) == 0)
 			return 0;
-		snprintf(err, cap, "switch: unknown '%s' (euroisdn, ni2, 5ess, "
-			 "dms100, 4ess, qsig)", val);
+		snprintf(err, cap,
+			 "switch: unknown '%s' (euroisdn, ni2, 5ess, "
+			 "dms100, 4ess, qsig)",
+			 val);
 		return -EINVAL;
 	}
 	if (strcmp(key, "driver") == 0) {
@@ -195,8 +195,8 @@ struct load_ctx {
 	bool general;
 };
 
-static int on_section(struct load_ctx *x, const char *section,
-		      const char *name, char *err, size_t cap)
+static int on_section(struct load_ctx *x, const char *section, const char *name,
+		      char *err, size_t cap)
 {
 	x->span = NULL;
 	x->num = NULL;
@@ -230,11 +230,12 @@ static int on_section(struct load_ctx *x, const char *section,
 			return 0;
 		}
 		size_t n = strlen(name);
-		if (n >= PSIM_NUM_MAX ||
-		    strspn(name, "0123456789*#+") != n ||
+		if (n >= PSIM_NUM_MAX || strspn(name, "0123456789*#+") != n ||
 		    (strchr(name, '*') && strchr(name, '*') != name + n - 1)) {
-			snprintf(err, cap, "bad number pattern '%s' (digits, "
-				 "optionally ending in '*')", name);
+			snprintf(err, cap,
+				 "bad number pattern '%s' (digits, "
+				 "optionally ending in '*')",
+				 name);
 			return -EINVAL;
 		}
 		if (x->c->nnumbers == PSIM_MAX_NUMBERS) {
@@ -247,8 +248,8 @@ static int on_section(struct load_ctx *x, const char *section,
 		strcpy(x->num->pattern, name);
 		return 0;
 	}
-	snprintf(err, cap, "unknown section [%s%s%s]", section,
-		 name ? " " : "", name ? name : "");
+	snprintf(err, cap, "unknown section [%s%s%s]", section, name ? " " : "",
+		 name ? name : "");
 	return -EINVAL;
 }
 
@@ -277,8 +278,7 @@ static int on_ini(void *arg, const struct ini_pos *pos, const char *section,
 	return -EINVAL;
 }
 
-int psim_conf_load(struct psim_conf *c, const char *path, char *err,
-		   size_t cap)
+int psim_conf_load(struct psim_conf *c, const char *path, char *err, size_t cap)
 {
 	memset(c, 0, sizeof(*c));
 	psim_number_defaults(&c->dflt);
@@ -292,14 +292,18 @@ int psim_conf_load(struct psim_conf *c, const char *path, char *err,
 		if (!s->present)
 			continue;
 		if (s->driver == PSIM_DRV_DAHDI && !s->unit) {
-			snprintf(err, cap, "%s: span %u: driver dahdi needs "
-				 "unit", path, no);
+			snprintf(err, cap,
+				 "%s: span %u: driver dahdi needs "
+				 "unit",
+				 path, no);
 			return -EINVAL;
 		}
 		if (s->layout == TDM_E1 && s->sw != CONF_SW_EUROISDN &&
 		    s->sw != CONF_SW_QSIG) {
-			snprintf(err, cap, "%s: span %u: switch %s is a T1 "
-				 "variant", path, no, conf_switch_name(s->sw));
+			snprintf(err, cap,
+				 "%s: span %u: switch %s is a T1 "
+				 "variant",
+				 path, no, conf_switch_name(s->sw));
 			return -EINVAL;
 		}
 	}

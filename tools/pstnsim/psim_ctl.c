@@ -10,7 +10,7 @@
 #include "ctl/ctl.h"
 #include "psim.h"
 
-#define PSIM_VERSION "0.1.0"
+#define PSIM_VERSION  "0.1.0"
 #define MAX_ORIGINATE 10000
 
 static int opt_uint(const struct json_doc *d, int req, const char *key,
@@ -127,10 +127,10 @@ static int parse_ton(const char *s, int *out)
 		const char *name;
 		int v;
 	} t[] = {
-		{"unknown", PRI_UNKNOWN},
-		{"international", PRI_INTERNATIONAL_ISDN},
-		{"national", PRI_NATIONAL_ISDN},
-		{"subscriber", PRI_LOCAL_ISDN},
+	    {"unknown", PRI_UNKNOWN},
+	    {"international", PRI_INTERNATIONAL_ISDN},
+	    {"national", PRI_NATIONAL_ISDN},
+	    {"subscriber", PRI_LOCAL_ISDN},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (strcmp(s, t[i].name) == 0) {
@@ -145,14 +145,16 @@ static int originate_req(const struct json_doc *d, int req,
 {
 	char buf[PSIM_DIGITS_MAX + 16];
 	memset(r, 0, sizeof(*r));
-	if (ctl_arg_uint(d, req, "span", 1, PSIM_MAX_SPANS, &r->span, err, cap) ||
+	if (ctl_arg_uint(d, req, "span", 1, PSIM_MAX_SPANS, &r->span, err,
+			 cap) ||
 	    opt_uint(d, req, "chan", 0, TDM_MAX_TIMESLOTS, 0, &r->chan, err,
 		     cap) ||
 	    opt_uint(d, req, "hangup_ms", 0, 3600000, 0, &r->hangup_ms, err,
 		     cap))
 		return -EINVAL;
 	if (!json_obj_str(d, req, "called", r->called, sizeof(r->called),
-			  NULL) || !r->called[0]) {
+			  NULL) ||
+	    !r->called[0]) {
 		snprintf(err, cap, "called: want the number to call");
 		return -EINVAL;
 	}
@@ -161,13 +163,15 @@ static int originate_req(const struct json_doc *d, int req,
 	r->calling_pres = PRES_ALLOWED_USER_NUMBER_NOT_SCREENED;
 	if (json_obj_str(d, req, "called_ton", buf, sizeof(buf), NULL) &&
 	    parse_ton(buf, &r->called_ton)) {
-		snprintf(err, cap, "called_ton: unknown, national, "
+		snprintf(err, cap,
+			 "called_ton: unknown, national, "
 			 "international or subscriber");
 		return -EINVAL;
 	}
 	if (json_obj_str(d, req, "calling_ton", buf, sizeof(buf), NULL) &&
 	    parse_ton(buf, &r->calling_ton)) {
-		snprintf(err, cap, "calling_ton: unknown, national, "
+		snprintf(err, cap,
+			 "calling_ton: unknown, national, "
 			 "international or subscriber");
 		return -EINVAL;
 	}
@@ -201,8 +205,8 @@ static int cmd_originate(void *arg, const struct json_doc *d, int req,
 	if (originate_req(d, req, &r, err, cap) ||
 	    opt_uint(d, req, "count", 1, MAX_ORIGINATE, 1, &count, err, cap))
 		return -EINVAL;
-	if (t >= 0 && (json_get_double(d, t, &rate) || rate <= 0 ||
-		       rate > 10000)) {
+	if (t >= 0 &&
+	    (json_get_double(d, t, &rate) || rate <= 0 || rate > 10000)) {
 		snprintf(err, cap, "rate: want calls per second, 0..10000");
 		return -EINVAL;
 	}
@@ -232,8 +236,8 @@ static int cmd_hangup(void *arg, const struct json_doc *d, int req,
 	unsigned id, cause;
 	(void)o;
 	if (ctl_arg_uint(d, req, "call", 1, ~0u, &id, err, cap) ||
-	    opt_uint(d, req, "cause", 1, 127, PRI_CAUSE_NORMAL_CLEARING,
-		     &cause, err, cap))
+	    opt_uint(d, req, "cause", 1, 127, PRI_CAUSE_NORMAL_CLEARING, &cause,
+		     err, cap))
 		return -EINVAL;
 	int rc = psim_call_hangup(arg, id, (int)cause);
 	if (rc == -ENOENT)
@@ -259,7 +263,8 @@ static int cmd_number(void *arg, const struct json_doc *d, int req,
 	psim_number_defaults(&n);
 	snprintf(n.pattern, sizeof(n.pattern), "%s", pat);
 	int t = json_child(d, req);
-	for (uint32_t i = 0; i < d->tok[req].n; i++, t = json_sibling(d, t + 1)) {
+	for (uint32_t i = 0; i < d->tok[req].n;
+	     i++, t = json_sibling(d, t + 1)) {
 		char key[32], val[PSIM_DIGITS_MAX + 16];
 		if (json_get_str(d, t, key, sizeof(key)) < 0)
 			continue;
@@ -343,7 +348,8 @@ static int cmd_alarm(void *arg, const struct json_doc *d, int req,
 		return -EINVAL;
 	if (!json_obj_str(d, req, "alarms", buf, sizeof(buf), NULL) ||
 	    parse_alarms(buf, &a)) {
-		snprintf(err, cap, "alarms: none, or a list of red, yellow, "
+		snprintf(err, cap,
+			 "alarms: none, or a list of red, yellow, "
 			 "blue");
 		return -EINVAL;
 	}
@@ -384,8 +390,8 @@ static int cmd_restart(void *arg, const struct json_doc *d, int req,
 	struct psim_span *s = arg_span(arg, d, req, err, cap);
 	unsigned ts;
 	(void)o;
-	if (!s || opt_uint(d, req, "chan", 0, TDM_MAX_TIMESLOTS, 0, &ts, err,
-			   cap))
+	if (!s ||
+	    opt_uint(d, req, "chan", 0, TDM_MAX_TIMESLOTS, 0, &ts, err, cap))
 		return -EINVAL;
 	int rc = psim_span_restart(s, ts);
 	if (rc == -ENOTCONN)
@@ -403,8 +409,8 @@ static int cmd_service(void *arg, const struct json_doc *d, int req,
 	unsigned ts;
 	char st[16];
 	(void)o;
-	if (!s || ctl_arg_uint(d, req, "chan", 1, TDM_MAX_TIMESLOTS, &ts, err,
-			   cap))
+	if (!s ||
+	    ctl_arg_uint(d, req, "chan", 1, TDM_MAX_TIMESLOTS, &ts, err, cap))
 		return -EINVAL;
 	json_obj_str(d, req, "state", st, sizeof(st), "");
 	int status = strcmp(st, "in") == 0	? 0
@@ -417,8 +423,10 @@ static int cmd_service(void *arg, const struct json_doc *d, int req,
 	}
 	int rc = psim_span_service(s, ts, status);
 	if (rc == -EOPNOTSUPP)
-		snprintf(err, cap, "span %u: this switch type has no SERVICE "
-			 "messages", psim_span_no(s));
+		snprintf(err, cap,
+			 "span %u: this switch type has no SERVICE "
+			 "messages",
+			 psim_span_no(s));
 	else if (rc == -ENOTCONN)
 		snprintf(err, cap, "span %u: D-channel is down",
 			 psim_span_no(s));
@@ -441,27 +449,27 @@ static int cmd_help(void *arg, const struct json_doc *d, int req,
 		    struct json_out *o, char *err, size_t cap);
 
 static const struct ctl_cmd psim_cmds[] = {
-	{"status", cmd_status, "", "version, uptime, active calls"},
-	{"spans", cmd_spans, "", "every span: link, alarms, channels"},
-	{"span", cmd_span, "span", "one span"},
-	{"calls", cmd_calls, "[all]", "active calls (all: released too)"},
-	{"call", cmd_call, "call", "one call with its audio findings"},
-	{"events", cmd_events, "[since] [max]", "events after seq since"},
-	{"originate", cmd_originate,
-	 "span called [calling] [count] [rate] [chan] [source] [sink] "
-	 "[hangup_ms] [called_ton] [calling_ton] [pres]",
-	 "place calls toward the gateway"},
-	{"hangup", cmd_hangup, "call [cause]", "clear a call"},
-	{"number", cmd_number, "number behaviour [...]",
-	 "set how a called number behaves"},
-	{"dchan", cmd_dchan, "span state", "take the D-channel down or up"},
-	{"alarm", cmd_alarm, "span alarms", "raise or clear alarms (sim)"},
-	{"loss", cmd_loss, "span percent", "lose D-channel frames"},
-	{"slip", cmd_slip, "span [count]", "inject controlled slips (sim)"},
-	{"restart", cmd_restart, "span [chan]", "send RESTART"},
-	{"service", cmd_service, "span chan state", "send SERVICE"},
-	{"quit", cmd_quit, "", "stop pstnsim"},
-	{"help", cmd_help, "", "this list"},
+    {"status", cmd_status, "", "version, uptime, active calls"},
+    {"spans", cmd_spans, "", "every span: link, alarms, channels"},
+    {"span", cmd_span, "span", "one span"},
+    {"calls", cmd_calls, "[all]", "active calls (all: released too)"},
+    {"call", cmd_call, "call", "one call with its audio findings"},
+    {"events", cmd_events, "[since] [max]", "events after seq since"},
+    {"originate", cmd_originate,
+     "span called [calling] [count] [rate] [chan] [source] [sink] "
+     "[hangup_ms] [called_ton] [calling_ton] [pres]",
+     "place calls toward the gateway"},
+    {"hangup", cmd_hangup, "call [cause]", "clear a call"},
+    {"number", cmd_number, "number behaviour [...]",
+     "set how a called number behaves"},
+    {"dchan", cmd_dchan, "span state", "take the D-channel down or up"},
+    {"alarm", cmd_alarm, "span alarms", "raise or clear alarms (sim)"},
+    {"loss", cmd_loss, "span percent", "lose D-channel frames"},
+    {"slip", cmd_slip, "span [count]", "inject controlled slips (sim)"},
+    {"restart", cmd_restart, "span [chan]", "send RESTART"},
+    {"service", cmd_service, "span chan state", "send SERVICE"},
+    {"quit", cmd_quit, "", "stop pstnsim"},
+    {"help", cmd_help, "", "this list"},
 };
 
 static int cmd_help(void *arg, const struct json_doc *d, int req,
@@ -475,10 +483,10 @@ static int cmd_help(void *arg, const struct json_doc *d, int req,
 int psim_ctl_open(struct psim *p, const char *path, char *err, size_t cap)
 {
 	const struct ctl_table t = {
-		.cmds = psim_cmds,
-		.ncmds = sizeof(psim_cmds) / sizeof(psim_cmds[0]),
-		.arg = p,
-		.who = "pstnsim",
+	    .cmds = psim_cmds,
+	    .ncmds = sizeof(psim_cmds) / sizeof(psim_cmds[0]),
+	    .arg = p,
+	    .who = "pstnsim",
 	};
 	return ctl_new(&p->ctl, p->loop, &t, path, err, cap);
 }

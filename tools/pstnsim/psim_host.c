@@ -46,11 +46,11 @@ static void attach_err(int fd, const struct sim_msg *req, int err,
 		       const char *why)
 {
 	struct sim_msg m = {
-		.magic = SIM_PROTO_MAGIC,
-		.version = SIM_PROTO_VERSION,
-		.type = SIM_ATTACH_ERR,
-		.span = req ? req->span : 0,
-		.error = err,
+	    .magic = SIM_PROTO_MAGIC,
+	    .version = SIM_PROTO_VERSION,
+	    .type = SIM_ATTACH_ERR,
+	    .span = req ? req->span : 0,
+	    .error = err,
 	};
 	snprintf(m.text, sizeof(m.text), "%.*s", (int)sizeof(m.text) - 1, why);
 	send(fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -74,9 +74,8 @@ static void pending_ready(struct loop_io *io, uint32_t events)
 		return;
 	}
 	loop_io_del(p->loop, &pc->io); /* before the span watches this fd */
-	struct psim_span *s = m.span >= 1 && m.span <= PSIM_MAX_SPANS
-				      ? p->span[m.span]
-				      : NULL;
+	struct psim_span *s =
+	    m.span >= 1 && m.span <= PSIM_MAX_SPANS ? p->span[m.span] : NULL;
 	int rc;
 	if (!s) {
 		snprintf(why, sizeof(why), "no span %u here", m.span);
@@ -86,8 +85,7 @@ static void pending_ready(struct loop_io *io, uint32_t events)
 			 tdm_layout_name(p->conf.span[m.span].layout));
 		rc = -EINVAL;
 	} else {
-		rc = psim_span_attach(s, io->fd, m.blocksize, why,
-				      sizeof(why));
+		rc = psim_span_attach(s, io->fd, m.blocksize, why, sizeof(why));
 	}
 	if (rc) {
 		log_warn("sim attach refused: %s", why);
@@ -103,8 +101,8 @@ static void on_accept(struct loop_io *io, uint32_t events)
 	struct psim *p = io->arg;
 	(void)events;
 	for (;;) {
-		int fd = accept4(io->fd, NULL, NULL,
-				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd =
+		    accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
 		struct pending *pc = NULL;
@@ -133,8 +131,8 @@ int psim_host_listen(struct psim *p, const char *path, char *err, size_t cap)
 	}
 	strcpy(sa.sun_path, path);
 	unlink(path);
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			0);
+	int fd =
+	    socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    listen(fd, 64) < 0) {
 		int rc = -errno;

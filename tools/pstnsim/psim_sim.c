@@ -120,13 +120,13 @@ void psim_span_send_status(struct psim_span *s)
 	if (!s->attached)
 		return;
 	struct sim_msg m = {
-		.magic = SIM_PROTO_MAGIC,
-		.version = SIM_PROTO_VERSION,
-		.type = SIM_STATUS,
-		.span = s->conf.no,
-		.layout = s->conf.layout,
-		.alarms = s->alarms,
-		.slips = s->slips,
+	    .magic = SIM_PROTO_MAGIC,
+	    .version = SIM_PROTO_VERSION,
+	    .type = SIM_STATUS,
+	    .span = s->conf.no,
+	    .layout = s->conf.layout,
+	    .alarms = s->alarms,
+	    .slips = s->slips,
 	};
 	send(s->cfd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL);
 }
@@ -165,15 +165,15 @@ static void attach_conn_ready(struct loop_io *io, uint32_t events)
 static int send_attach_ok(struct psim_span *s, const int *fds, int nfds)
 {
 	struct sim_msg m = {
-		.magic = SIM_PROTO_MAGIC,
-		.version = SIM_PROTO_VERSION,
-		.type = SIM_ATTACH_OK,
-		.span = s->conf.no,
-		.layout = s->conf.layout,
-		.blocksize = s->blocksize,
-		.chanmask = s->bmask,
-		.dchan = s->dchan,
-		.law = s->law,
+	    .magic = SIM_PROTO_MAGIC,
+	    .version = SIM_PROTO_VERSION,
+	    .type = SIM_ATTACH_OK,
+	    .span = s->conf.no,
+	    .layout = s->conf.layout,
+	    .blocksize = s->blocksize,
+	    .chanmask = s->bmask,
+	    .dchan = s->dchan,
+	    .law = s->law,
 	};
 	snprintf(m.text, sizeof(m.text), "%s", conf_switch_name(s->conf.sw));
 	union {
@@ -183,10 +183,10 @@ static int send_attach_ok(struct psim_span *s, const int *fds, int nfds)
 	memset(&cbuf, 0, sizeof(cbuf));
 	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
 	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf.buf,
-		.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds),
+	    .msg_iov = &iov,
+	    .msg_iovlen = 1,
+	    .msg_control = cbuf.buf,
+	    .msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds),
 	};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 	c->cmsg_level = SOL_SOCKET;
@@ -271,4 +271,3 @@ int psim_span_attach(struct psim_span *s, int cfd, unsigned blocksize,
 	psim_span_kick(s);
 	return 0;
 }
-

@@ -48,8 +48,7 @@ bool psim_span_up(const struct psim_span *s)
 
 static bool link_blocked(struct psim_span *s)
 {
-	return s->forced_down ||
-	       (s->alarms & (TDM_ALARM_RED | TDM_ALARM_BLUE));
+	return s->forced_down || (s->alarms & (TDM_ALARM_RED | TDM_ALARM_BLUE));
 }
 
 /* xorshift64: deterministic loss pattern per span */
@@ -71,8 +70,8 @@ static void frame_event(struct psim_span *s, const uint8_t *buf, size_t len,
 		return;
 	if (!f.has_q931 && (f.kind != ISDN_FRAME_U || f.lapd[0] == 'U'))
 		return; /* RR polls and I-frame acks would flood the log */
-	struct json_out *o = psim_event_begin(s->p, f.has_q931 ? "q931"
-							       : "lapd");
+	struct json_out *o =
+	    psim_event_begin(s->p, f.has_q931 ? "q931" : "lapd");
 	json_kv_uint(o, "span", s->conf.no);
 	json_kv_str(o, "dir", dir);
 	if (!f.has_q931) {
@@ -110,8 +109,7 @@ static ssize_t dchan_raw_read(struct psim_span *s, void *buf, size_t len)
 	return n < 0 ? -errno : n;
 }
 
-static ssize_t dchan_raw_write(struct psim_span *s, const void *buf,
-			       size_t len)
+static ssize_t dchan_raw_write(struct psim_span *s, const void *buf, size_t len)
 {
 	if (s->tdm)
 		return tdm_dchan_write(s->tdm, buf, len);
@@ -183,8 +181,8 @@ static void on_service(struct psim_span *s, pri_event *e, bool ack)
 	ts &= 0xff; /* libpri packs the interface id above the channel */
 	if (!ack && psim_span_is_bchan(s, (unsigned)ts))
 		s->ch[ts].far_service = st;
-	struct json_out *o = psim_event_begin(s->p, ack ? "service_ack"
-							: "service");
+	struct json_out *o =
+	    psim_event_begin(s->p, ack ? "service_ack" : "service");
 	json_kv_uint(o, "span", s->conf.no);
 	json_kv_int(o, "chan", ts);
 	json_kv_int(o, "status", st);
@@ -333,11 +331,11 @@ static void dahdi_open(struct loop_timer *t)
 {
 	struct psim_span *s = t->arg;
 	struct tdm_span_conf tc = {
-		.span_no = s->conf.no,
-		.layout = s->conf.layout,
-		.unit = s->conf.unit,
-		.basechan = s->conf.basechan,
-		.blocksize = s->conf.blocksize,
+	    .span_no = s->conf.no,
+	    .layout = s->conf.layout,
+	    .unit = s->conf.unit,
+	    .basechan = s->conf.basechan,
+	    .blocksize = s->conf.blocksize,
 	};
 	int rc = tdm_span_open(&tdm_dahdi_ops, &s->tdm, &tc);
 	if (rc) {
@@ -535,7 +533,7 @@ int psim_span_new(struct psim *p, const struct psim_span_conf *c)
 	s->dchan = tdm_layout_dchan(c->layout);
 	s->law = tdm_layout_law(c->layout);
 	s->bmask = (uint32_t)((1ull << (s->ntimeslots + 1)) - 1) & ~1u &
-		  ~(1u << s->dchan);
+		   ~(1u << s->dchan);
 	for (unsigned ts = 0; ts <= TDM_MAX_TIMESLOTS; ts++) {
 		s->ch[ts].fd = -1;
 		s->ch[ts].span = s;

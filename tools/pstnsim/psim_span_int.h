@@ -16,11 +16,11 @@ enum chan_state {
 
 struct psim_chan {
 	enum chan_state state;
-	int service;	 /* ours: 0 in, 1 maintenance, 2 out */
-	int far_service; /* as the gateway last told us */
+	int service;		/* ours: 0 in, 1 maintenance, 2 out */
+	int far_service;	/* as the gateway last told us */
 	struct psim_call *call; /* media on this channel, or NULL */
-	int fd;		 /* sim: our end of the B-channel; -1 */
-	struct tdm_bchan *b; /* dahdi: open while a call has media */
+	int fd;			/* sim: our end of the B-channel; -1 */
+	struct tdm_bchan *b;	/* dahdi: open while a call has media */
 	struct loop_io io;
 	struct psim_span *span;
 	unsigned ts;
