@@ -130,6 +130,7 @@ struct conf_sip {
 	unsigned min_se_s;
 	unsigned t1_ms;
 	unsigned rtp_port_min, rtp_port_max;
+	unsigned rtp_timeout_s;	 /* no RTP this long ends a call; 0: off */
 	char trusted[256];   /* CIDR list; others are challenged */
 	char auth_realm[64]; /* digest realm we challenge with */
 	char auth_user[64];  /* credentials untrusted sources must give */

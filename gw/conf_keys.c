@@ -191,6 +191,8 @@ static const struct conf_key sip_keys[] = {
      "20000", "lowest RTP port"},
     {"rtp_port_max", CK_UINT, OFF(conf_sip, rtp_port_max), 0, 1025, 65535, NULL,
      "29999", "highest RTP port"},
+    {"rtp_timeout_s", CK_UINT, OFF(conf_sip, rtp_timeout_s), 0, 0, 3600, NULL,
+     "60", "no RTP for this long ends an answered call (cause 41); 0 = off"},
     {"trusted", STR(conf_sip, trusted), 0, 0, NULL, "",
      "sources taken without digest auth, e.g. 10.0.0.0/8, ::1/128; "
      "empty = every source (when auth_user is empty)"},

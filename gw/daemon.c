@@ -27,6 +27,7 @@ static const struct isdn_handlers isdn_h = {
 
 static const struct media_handlers media_h = {
 	.stopped = call_on_media_stopped,
+	.rtp_timeout = call_on_media_rtp_timeout,
 };
 
 /* Signal handling state lives with the loop's lifetime. */

@@ -277,6 +277,28 @@ unsigned call_hangup_all(struct gw *gw, int cause)
 
 /* ---- control socket views ---- */
 
+/* The media counters of a call (B-channel and RTP). */
+static void media_json(const struct call *c, struct json_out *o)
+{
+	struct media_stats ms;
+	media_chan_stats(c->mc, &ms);
+	json_key(o, "media");
+	json_obj_begin(o);
+	json_kv_uint(o, "tdm_rx_blocks", ms.tdm_rx_blocks);
+	json_kv_uint(o, "tdm_tx_blocks", ms.tdm_tx_blocks);
+	json_kv_uint(o, "rtp_rx_packets", ms.rtp_rx_packets);
+	json_kv_uint(o, "rtp_tx_packets", ms.rtp_tx_packets);
+	json_kv_uint(o, "rtp_rx_lost", ms.rtp_rx_lost);
+	json_kv_uint(o, "rtp_rx_late", ms.rtp_rx_late);
+	json_kv_uint(o, "rtp_rx_other", ms.rtp_rx_other);
+	json_kv_uint(o, "rtp_jitter_us", ms.rtp_jitter_us);
+	json_kv_uint(o, "plc_frames", ms.plc_frames);
+	json_kv_uint(o, "rtp_latched", ms.rtp_latched);
+	json_kv_uint(o, "dtmf_rx_events", ms.dtmf_rx_events);
+	json_kv_uint(o, "dtmf_tx_digits", ms.dtmf_tx_digits);
+	json_obj_end(o);
+}
+
 void call_list_json(const struct gw *gw, struct json_out *o)
 {
 	uint64_t now = loop_now_ms(gw->loop);
@@ -301,6 +323,8 @@ void call_list_json(const struct gw *gw, struct json_out *o)
 		json_kv_uint(o, "age_ms", now - c->t_start_ms);
 		if (c->t_answer_ms)
 			json_kv_uint(o, "connected_ms", now - c->t_answer_ms);
+		if (c->mc)
+			media_json(c, o);
 		json_obj_end(o);
 	}
 	json_arr_end(o);

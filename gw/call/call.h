@@ -26,6 +26,8 @@ int call_table_reload(struct gw *gw);
 void call_on_isdn(void *arg, struct isdn_call *ic, const struct isdn_call_ev *ev);
 /* media_handlers.stopped target: arg is the struct gw. */
 void call_on_media_stopped(void *arg, struct media_chan *mc);
+/* media_handlers.rtp_timeout target: ends the call with cause 41. */
+void call_on_media_rtp_timeout(void *arg, struct media_chan *mc);
 /* The SIP UA's handlers (arg: the struct gw). */
 extern const struct sip_ua_handlers call_ua_handlers;
 

@@ -151,6 +151,14 @@ static void on_isdn_proceeding(struct call *c)
 				 (uint64_t)c->tg->conf.t310_s * 1000);
 }
 
+/* Early media (in-band tones before the answer): bridge the B-channel
+ * to the SIP leg's RTP once both sides have said so. */
+static void early_media(struct call *c)
+{
+	if (c->media.port && call_media_start(c, MEDIA_MODE_BRIDGE))
+		call_log(LOG_LVL_WARN, c, "cannot start early media");
+}
+
 /* SIP->PSTN: an 18x toward the SIP caller. */
 static void sip_ringing(struct call *c, bool inband)
 {
@@ -165,6 +173,8 @@ static void sip_ringing(struct call *c, bool inband)
 	if (rc)
 		call_log(LOG_LVL_WARN, c, "cannot send %u: %s",
 			 inband ? 183 : 180, strerror(-rc));
+	else if (inband)
+		early_media(c);
 }
 
 static void on_isdn_alerting(struct call *c, const struct call_ev *ev)
@@ -218,7 +228,7 @@ static void on_isdn_connect(struct call *c)
 	const char *sdp = NULL;
 	size_t len = 0;
 	if (call_sip_local_sdp(c, &sdp, &len) ||
-	    call_media_start(c, MEDIA_MODE_IDLE) ||
+	    call_media_start(c, MEDIA_MODE_BRIDGE) ||
 	    sip_sess_answer(c->ss, NULL, sdp, len)) {
 		call_log(LOG_LVL_WARN, c, "cannot answer the SIP leg");
 		call_abort(c, PRI_CAUSE_NORMAL_TEMPORARY_FAILURE);
@@ -307,6 +317,7 @@ static void on_sip_progress(struct call *c, const struct call_ev *ev)
 		} else if (sdp) {
 			/* early media: PROGRESS with PI=8 (Q.931 §5.1.6) */
 			isdn_call_progress(c->ic, 8);
+			early_media(c);
 			set_state(c, CALL_ST_EARLY);
 		}
 		break;
@@ -332,7 +343,7 @@ static void on_sip_answered(struct call *c, const struct call_ev *ev)
 		return;
 	c->sip_answered = true;
 	c->sip_code = 200;
-	if (call_media_start(c, MEDIA_MODE_IDLE) || isdn_call_answer(c->ic)) {
+	if (call_media_start(c, MEDIA_MODE_BRIDGE) || isdn_call_answer(c->ic)) {
 		call_log(LOG_LVL_WARN, c, "cannot connect the ISDN leg");
 		call_abort(c, PRI_CAUSE_NORMAL_TEMPORARY_FAILURE);
 		return;

@@ -3,8 +3,9 @@
  * the trunk group's spans, SETUP contents: bearer, numbers with TON/NPI,
  * presentation, redirecting number) and taking PSTN->SIP calls (SETUP
  * numbers to E.164, admission, hand-over to the SIP leg), plus the
- * B-channel media of a call.
+ * B-channel media of a call and its bridge to the SIP leg's RTP.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <libpri.h>
 #include <stdio.h>
@@ -126,10 +127,67 @@ int call_pstn_place(struct call *c)
 	return 0;
 }
 
+/* The remote RTP address of the negotiated stream. */
+static int rtp_remote(const struct sdp_media_result *r,
+		      struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (r->af == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(r->port);
+		return inet_pton(AF_INET6, r->addr, &s6->sin6_addr) == 1
+			       ? 0
+			       : -EINVAL;
+	}
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(r->port);
+	return inet_pton(AF_INET, r->addr, &s4->sin_addr) == 1 ? 0 : -EINVAL;
+}
+
+/* The RTP side of c's bridge from the SDP result (c->media). Returns false
+ * while there is no remote stream (no SDP yet, port 0, no socket). */
+static bool rtp_conf(const struct call *c, struct media_rtp_conf *rc)
+{
+	const struct sdp_media_result *r = &c->media;
+	memset(rc, 0, sizeof(*rc));
+	if (c->rtp_fd < 0 || !r->port || rtp_remote(r, &rc->remote))
+		return false;
+	rc->fd = c->rtp_fd;
+	rc->law = r->codec == SDP_CODEC_PCMU ? TDM_LAW_ULAW : TDM_LAW_ALAW;
+	rc->pt = r->pt;
+	rc->te_pt = r->te_pt;
+	rc->ptime_ms = r->ptime_ms;
+	/* RFC 3264 §6.1: the direction is ours; a held peer (RFC 3264
+	 * §8.4: c=0.0.0.0) is not sent to */
+	rc->send = (r->dir == SDP_DIR_NONE || r->dir == SDP_DIR_SENDRECV ||
+		    r->dir == SDP_DIR_SENDONLY) &&
+		   !(r->on_hold && (r->addr[0] == '\0' ||
+				    !strcmp(r->addr, "0.0.0.0")));
+	rc->recv = r->dir == SDP_DIR_NONE || r->dir == SDP_DIR_SENDRECV ||
+		   r->dir == SDP_DIR_RECVONLY;
+	/* no inactivity timeout before the answer (callers often send no
+	 * early RTP) nor on hold */
+	if ((c->sip_answered || c->isdn_answered) && !r->on_hold)
+		rc->timeout_s = c->gw->conf->sip.rtp_timeout_s;
+	return true;
+}
+
 int call_media_start(struct call *c, enum media_mode mode)
 {
-	if (c->mc || !c->ic)
-		return c->mc ? 0 : -ENODEV;
+	struct media_rtp_conf rtp;
+	bool bridge = mode == MEDIA_MODE_BRIDGE && rtp_conf(c, &rtp);
+	if (c->mc) {
+		/* early media running: the answer may move the stream and
+		 * arms the timeout */
+		if (bridge && media_chan_update(c->gw->media, c->mc, &rtp))
+			log_notice("call %u: media kept as it was (codec "
+				   "changed or not bridged)", c->id);
+		return 0;
+	}
+	if (!c->ic)
+		return -ENODEV;
 	int rc = isdn_call_bchan_open(c->ic, &c->bchan);
 	if (rc) {
 		log_warn("call %u: cannot open B-channel %u/%u: %s", c->id,
@@ -140,15 +198,34 @@ int call_media_start(struct call *c, enum media_mode mode)
 	struct media_chan_conf mcc = {
 		.bchan = c->bchan,
 		.law = c->bchan->span->law,
-		.mode = mode,
+		.mode = bridge ? MEDIA_MODE_BRIDGE
+			       : mode == MEDIA_MODE_BRIDGE ? MEDIA_MODE_IDLE
+							   : mode,
 		.call_id = c->id,
 	};
+	if (bridge)
+		mcc.rtp = rtp;
 	rc = media_chan_start(c->gw->media, &mcc, &c->mc);
 	if (rc) {
 		tdm_bchan_close(c->bchan);
 		c->bchan = NULL;
 	}
 	return rc;
+}
+
+void call_on_media_rtp_timeout(void *arg, struct media_chan *mc)
+{
+	struct gw *gw = arg;
+	for (struct call *c = gw->calls->head; c; c = c->next) {
+		if (c->mc != mc || c->state == CALL_ST_CLEARING)
+			continue;
+		log_notice("call %u: no RTP for %u s: clearing", c->id,
+			   gw->conf->sip.rtp_timeout_s);
+		/* Q.850 cause 41, temporary failure: the IP side stopped
+		 * working (not a signalling timer, so not 102) */
+		call_abort(c, PRI_CAUSE_NORMAL_TEMPORARY_FAILURE);
+		return;
+	}
 }
 
 /* PSTN->SIP: the numbers of an incoming SETUP as E.164. Returns 0 or a

@@ -1,7 +1,8 @@
 /*
  * Media worker pool: threads with their own event loops, intrusive message
  * queues between them and the signalling thread, and the per-channel TDM
- * block handling (loopback and milliwatt test lines for now).
+ * block handling: loopback and milliwatt test lines, idle, and the bridge
+ * to RTP (media_bridge.c).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -13,6 +14,7 @@
 
 #include "log.h"
 #include "media.h"
+#include "media_bridge.h"
 
 #define MEDIA_MAX_WORKERS 64
 #define MEDIA_BLOCKS_PER_WAKE 8 /* bound the work per readiness event */
@@ -21,6 +23,8 @@ enum media_msg_type {
 	MEDIA_MSG_START,
 	MEDIA_MSG_STOP,
 	MEDIA_MSG_STOPPED,
+	MEDIA_MSG_UPDATE,      /* new RTP conf for a bridge (c->upd) */
+	MEDIA_MSG_RTP_TIMEOUT, /* worker -> signalling */
 	MEDIA_MSG_QUIT,
 };
 
@@ -54,7 +58,12 @@ struct media_chan {
 	struct media_chan_conf conf;
 	struct media_worker *w;
 	struct media_msg start_msg, stop_msg, stopped_msg;
+	struct media_msg update_msg, timeout_msg;
 	bool stop_sent;
+	struct media_bridge *br; /* MEDIA_MODE_BRIDGE */
+	pthread_mutex_t upd_mu;	 /* guards upd and upd_queued */
+	struct media_rtp_conf upd;
+	bool upd_queued;
 	struct loop_io io;	/* worker side */
 	unsigned mw_phase;	/* milliwatt position */
 	struct media_stats st;	/* written by the worker */
@@ -148,6 +157,13 @@ static void chan_block(struct media_chan *c, uint8_t *blk, size_t n)
 	case MEDIA_MODE_IDLE:
 		tdm_idle_fill(c->conf.law, blk, n);
 		break;
+	case MEDIA_MODE_BRIDGE:
+		if (media_bridge_block(c->br, blk, n)) {
+			c->timeout_msg.type = MEDIA_MSG_RTP_TIMEOUT;
+			c->timeout_msg.chan = c;
+			queue_push(&c->w->m->evq, &c->timeout_msg);
+		}
+		break;
 	}
 	ssize_t w = tdm_bchan_write(c->conf.bchan, blk, n);
 	if (w == (ssize_t)n)
@@ -176,25 +192,48 @@ static void chan_readable(struct loop_io *io, uint32_t events)
 	}
 }
 
+static void chan_begin(struct media_worker *w, struct media_chan *c)
+{
+	uint8_t idle[TDM_MAX_BLOCK];
+	struct tdm_bchan *b = c->conf.bchan;
+	tdm_bchan_flush(b);
+	tdm_idle_fill(c->conf.law, idle, b->blocksize);
+	for (int i = 0; i < TDM_TX_PREFILL_BLOCKS; i++)
+		tdm_bchan_write(b, idle, b->blocksize);
+	if (loop_io_add(w->loop, &c->io, c->conf.bchan->fd, EPOLLIN,
+			chan_readable, c))
+		log_err("media: call %u: cannot watch B-channel",
+			c->conf.call_id);
+	if (c->br && media_bridge_attach(c->br, w->loop))
+		log_err("media: call %u: cannot watch the RTP socket",
+			c->conf.call_id);
+}
+
+static void chan_update(struct media_chan *c)
+{
+	struct media_rtp_conf rc;
+	pthread_mutex_lock(&c->upd_mu);
+	rc = c->upd;
+	c->upd_queued = false;
+	pthread_mutex_unlock(&c->upd_mu);
+	if (c->br)
+		media_bridge_update(c->br, &rc);
+}
+
 static void worker_msg(struct media_worker *w, struct media_msg *msg)
 {
 	struct media_chan *c = msg->chan;
 	switch (msg->type) {
-	case MEDIA_MSG_START: {
-		uint8_t idle[TDM_MAX_BLOCK];
-		struct tdm_bchan *b = c->conf.bchan;
-		tdm_bchan_flush(b);
-		tdm_idle_fill(c->conf.law, idle, b->blocksize);
-		for (int i = 0; i < TDM_TX_PREFILL_BLOCKS; i++)
-			tdm_bchan_write(b, idle, b->blocksize);
-		if (loop_io_add(w->loop, &c->io, c->conf.bchan->fd, EPOLLIN,
-				chan_readable, c))
-			log_err("media: call %u: cannot watch B-channel",
-				c->conf.call_id);
+	case MEDIA_MSG_START:
+		chan_begin(w, c);
 		break;
-	}
+	case MEDIA_MSG_UPDATE:
+		chan_update(c);
+		break;
 	case MEDIA_MSG_STOP:
 		loop_io_del(w->loop, &c->io);
+		if (c->br)
+			media_bridge_detach(c->br, w->loop);
 		c->stopped_msg.type = MEDIA_MSG_STOPPED;
 		c->stopped_msg.chan = c;
 		queue_push(&w->m->evq, &c->stopped_msg);
@@ -203,6 +242,7 @@ static void worker_msg(struct media_worker *w, struct media_msg *msg)
 		loop_stop(w->loop);
 		break;
 	case MEDIA_MSG_STOPPED:
+	case MEDIA_MSG_RTP_TIMEOUT:
 		break;
 	}
 }
@@ -241,6 +281,9 @@ static void on_events(struct loop_io *io, uint32_t events)
 			msg->chan->w->nchans--;
 			m->nchans--;
 			m->h->stopped(m->arg, msg->chan);
+		} else if (msg->type == MEDIA_MSG_RTP_TIMEOUT &&
+			   m->h->rtp_timeout && !msg->chan->stop_sent) {
+			m->h->rtp_timeout(m->arg, msg->chan);
 		}
 		msg = next;
 	}
@@ -330,6 +373,16 @@ int media_chan_start(struct media *m, const struct media_chan_conf *conf,
 	if (!c)
 		return -ENOMEM;
 	c->conf = *conf;
+	if (conf->mode == MEDIA_MODE_BRIDGE) {
+		int rc = media_bridge_new(&c->br, &conf->rtp, conf->law,
+					  conf->bchan->blocksize, &c->st,
+					  conf->call_id);
+		if (rc) {
+			free(c);
+			return rc;
+		}
+	}
+	pthread_mutex_init(&c->upd_mu, NULL);
 	struct media_worker *w = &m->w[0];
 	for (unsigned i = 1; i < m->nworkers; i++)
 		if (m->w[i].nchans < w->nchans)
@@ -355,8 +408,33 @@ void media_chan_stop(struct media *m, struct media_chan *c)
 	queue_push(&c->w->cmdq, &c->stop_msg);
 }
 
+int media_chan_update(struct media *m, struct media_chan *c,
+		      const struct media_rtp_conf *rtp)
+{
+	(void)m;
+	if (!c->br || !media_bridge_compatible(c->br, rtp))
+		return -EINVAL;
+	if (c->stop_sent)
+		return 0;
+	pthread_mutex_lock(&c->upd_mu);
+	c->upd = *rtp;
+	bool queue = !c->upd_queued;
+	c->upd_queued = true;
+	pthread_mutex_unlock(&c->upd_mu);
+	if (queue) {
+		c->update_msg.type = MEDIA_MSG_UPDATE;
+		c->update_msg.chan = c;
+		queue_push(&c->w->cmdq, &c->update_msg);
+	}
+	return 0;
+}
+
 void media_chan_free(struct media_chan *c)
 {
+	if (!c)
+		return;
+	media_bridge_free(c->br);
+	pthread_mutex_destroy(&c->upd_mu);
 	free(c);
 }
 

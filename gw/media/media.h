@@ -12,7 +12,9 @@
 #ifndef GW_MEDIA_H
 #define GW_MEDIA_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "drivers/tdm.h"
 #include "loop.h"
@@ -25,6 +27,24 @@ enum media_mode {
 	MEDIA_MODE_MILLIWATT, /* 1 kHz at 0 dBm0 (ITU-T G.711 Table 5/6) */
 	MEDIA_MODE_IDLE,      /* B-channel read and discarded, G.711 silence
 				 sent: a bridged call until RTP exists */
+	MEDIA_MODE_BRIDGE,    /* B-channel <-> RTP (media_bridge.c) */
+};
+
+/*
+ * The RTP side of a bridged channel (MEDIA_MODE_BRIDGE), from the SDP
+ * offer/answer. The socket stays the caller's: the worker reads and writes
+ * it between START and `stopped` but never closes it.
+ */
+struct media_rtp_conf {
+	int fd;				/* bound, non-blocking UDP socket */
+	struct sockaddr_storage remote; /* where to send (SDP c= and m=) */
+	enum tdm_law law;		/* of the payload: PCMU or PCMA */
+	uint8_t pt;			/* payload type of that codec */
+	int te_pt;	    /* RFC 4733 telephone-event PT, -1: none */
+	unsigned ptime_ms;  /* ms per packet we send; 0: one block */
+	bool send, recv;    /* SDP direction as seen from our side */
+	unsigned timeout_s; /* no RTP for this long ends the call; 0: off
+			       (also while receiving is off: hold) */
 };
 
 struct media_chan_conf {
@@ -32,17 +52,33 @@ struct media_chan_conf {
 	enum tdm_law law;
 	enum media_mode mode;
 	unsigned call_id; /* for logs */
+	struct media_rtp_conf rtp; /* MEDIA_MODE_BRIDGE only */
 };
 
 struct media_stats {
 	uint64_t tdm_rx_blocks, tdm_tx_blocks;
 	uint64_t tdm_rx_errors, tdm_tx_errors;
 	uint64_t tdm_tx_full; /* writes refused: the channel's queue is full */
+	/* MEDIA_MODE_BRIDGE */
+	uint64_t rtp_rx_packets; /* valid RTP of the negotiated codec */
+	uint64_t rtp_tx_packets;
+	uint64_t rtp_rx_lost;	 /* RFC 3550 A.3 cumulative loss, >= 0 */
+	uint64_t rtp_rx_late;	 /* too late for playout: dropped */
+	uint64_t rtp_rx_other;	 /* bad, other payload types, probation */
+	uint64_t rtp_jitter_us;	 /* RFC 3550 A.8 interarrival jitter */
+	uint64_t plc_frames;	 /* blocks with concealed samples */
+	uint64_t rtp_latched;	 /* remote address changed to the source */
+	uint64_t dtmf_rx_events; /* RFC 4733 events played to the B-channel */
+	uint64_t dtmf_tx_digits; /* in-band digits sent as RFC 4733 */
 };
 
 struct media_handlers {
 	/* The worker has let go of the channel (signalling thread). */
 	void (*stopped)(void *arg, struct media_chan *c);
+	/* A bridged channel received no RTP for rtp.timeout_s (signalling
+	 * thread; once per channel; may be NULL). The channel keeps running
+	 * until stopped. */
+	void (*rtp_timeout)(void *arg, struct media_chan *c);
 };
 
 /*
@@ -59,6 +95,14 @@ int media_chan_start(struct media *m, const struct media_chan_conf *conf,
 		     struct media_chan **cp);
 /* Asks the worker to release the channel; `stopped` follows. Idempotent. */
 void media_chan_stop(struct media *m, struct media_chan *c);
+/*
+ * Changes the RTP side of a running MEDIA_MODE_BRIDGE channel (re-INVITE:
+ * new remote address, hold, direction; answer: timeout armed). fd, law and
+ * pt of rtp must stay those the channel started with. Returns 0, or
+ * -EINVAL if the channel is not a bridge or the codec differs.
+ */
+int media_chan_update(struct media *m, struct media_chan *c,
+		      const struct media_rtp_conf *rtp);
 /* Frees a stopped channel. NULL is a no-op. */
 void media_chan_free(struct media_chan *c);
 

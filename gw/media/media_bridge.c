@@ -1,0 +1,402 @@
+/*
+ * The RTP half of a bridged channel (MEDIA_MODE_BRIDGE), run by the
+ * channel's media worker: B-channel blocks are staged and sent as G.711
+ * RTP packets of ptime (RFC 3550 §5.1, RFC 3551 §4.5.14), RTP from the
+ * peer goes through the adaptive jitter buffer onto the B-channel, with
+ * transcoding where the payload's law is not the span's. Symmetric RTP:
+ * we send to where valid RTP comes from. RFC 4733 events are played as
+ * tones; in-band DTMF is sent as events. The clock for arrivals and
+ * playout is CLOCK_MONOTONIC in samples (8000 Hz).
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <spandsp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dtmf.h"
+#include "jb.h"
+#include "log.h"
+#include "media_bridge.h"
+#include "rtp.h"
+
+#define BRIDGE_PTIME_MIN_MS  10
+#define BRIDGE_PTIME_MAX_MS  200
+#define BRIDGE_PTIME_MAX     (BRIDGE_PTIME_MAX_MS * 8) /* samples */
+#define BRIDGE_STAGE_MAX     (TDM_MAX_BLOCK + BRIDGE_PTIME_MAX)
+#define BRIDGE_PKT_MAX	     1500 /* bytes: what we read or build */
+#define BRIDGE_RX_PER_WAKE   32	  /* packets read per readiness event */
+#define BRIDGE_JB_MIN_MS     20
+#define BRIDGE_JB_MAX_MS     300
+#define BRIDGE_JB_K	     4
+#define BRIDGE_NS_PER_SAMPLE 125000 /* ns: 1 / 8000 Hz */
+
+/* Owned by the channel (media.c); used by its worker while attached. */
+struct media_bridge {
+	struct media_rtp_conf rc;
+	enum tdm_law span_law;
+	unsigned block; /* samples per B-channel block */
+	unsigned call_id;
+	struct media_stats *st; /* the channel's, published with atomics */
+	struct jb *jb;
+	struct dtmf_play *play;
+	struct dtmf_detect *det;
+	struct rtp_sender tx;
+	struct rtp_source src;
+	unsigned ptime;			 /* samples per packet we send */
+	uint8_t stage[BRIDGE_STAGE_MAX]; /* B-channel audio, payload law */
+	size_t staged;
+	uint64_t last_rx_ns;
+	bool timeout_sent;
+	struct loop_io io;
+	bool attached;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static void stat_set(uint64_t *c, uint64_t v)
+{
+	__atomic_store_n(c, v, __ATOMIC_RELAXED);
+}
+
+static void stat_inc(uint64_t *c)
+{
+	stat_set(c, *c + 1);
+}
+
+static enum jb_law jlaw(enum tdm_law l)
+{
+	return l == TDM_LAW_ULAW ? JB_LAW_ULAW : JB_LAW_ALAW;
+}
+
+static int16_t g711_dec(enum tdm_law l, uint8_t b)
+{
+	return l == TDM_LAW_ULAW ? ulaw_to_linear(b) : alaw_to_linear(b);
+}
+
+static uint8_t g711_enc(enum tdm_law l, int16_t s)
+{
+	return l == TDM_LAW_ULAW ? linear_to_ulaw(s) : linear_to_alaw(s);
+}
+
+static socklen_t sa_len(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+					 : sizeof(struct sockaddr_in);
+}
+
+static bool sa_equal(const struct sockaddr_storage *a,
+		     const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const struct sockaddr_in *)a;
+		const struct sockaddr_in *y = (const struct sockaddr_in *)b;
+		return x->sin_port == y->sin_port &&
+		       x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a;
+		const struct sockaddr_in6 *y = (const struct sockaddr_in6 *)b;
+		return x->sin6_port == y->sin6_port &&
+		       !memcmp(&x->sin6_addr, &y->sin6_addr,
+			       sizeof(x->sin6_addr));
+	}
+	return false;
+}
+
+static unsigned ptime_samples(const struct media_rtp_conf *rc, unsigned block)
+{
+	unsigned ms = rc->ptime_ms;
+	if (!ms)
+		return block <= BRIDGE_PTIME_MAX ? block : BRIDGE_PTIME_MAX;
+	if (ms < BRIDGE_PTIME_MIN_MS)
+		ms = BRIDGE_PTIME_MIN_MS;
+	if (ms > BRIDGE_PTIME_MAX_MS)
+		ms = BRIDGE_PTIME_MAX_MS;
+	return ms * 8;
+}
+
+int media_bridge_new(struct media_bridge **bp, const struct media_rtp_conf *rtp,
+		     enum tdm_law span_law, unsigned block,
+		     struct media_stats *st, unsigned call_id)
+{
+	if (rtp->fd < 0 || rtp->pt > 127 || !block || block > TDM_MAX_BLOCK)
+		return -EINVAL;
+	struct media_bridge *b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->rc = *rtp;
+	b->span_law = span_law;
+	b->block = block;
+	b->st = st;
+	b->call_id = call_id;
+	b->ptime = ptime_samples(rtp, block);
+	struct jb_conf jc = {
+	    .law = jlaw(rtp->law),
+	    .min_ms = BRIDGE_JB_MIN_MS,
+	    .max_ms = BRIDGE_JB_MAX_MS,
+	    .k = BRIDGE_JB_K,
+	};
+	int rc = -ENOMEM;
+	b->jb = jb_new(&jc);
+	struct dtmf_detect_conf dc = {.suppress = true};
+	if (!b->jb || dtmf_play_new(&b->play, NULL) ||
+	    dtmf_detect_new(&b->det, &dc))
+		goto fail;
+	/* RFC 3550 §5.1: random SSRC, first sequence number and timestamp */
+	if ((rc = rtp_sender_init(&b->tx, rtp->pt)))
+		goto fail;
+	rtp_source_init(&b->src);
+	b->last_rx_ns = now_ns();
+	*bp = b;
+	return 0;
+fail:
+	media_bridge_free(b);
+	return rc;
+}
+
+void media_bridge_free(struct media_bridge *b)
+{
+	if (!b)
+		return;
+	jb_free(b->jb);
+	dtmf_play_free(b->play);
+	dtmf_detect_free(b->det);
+	free(b);
+}
+
+bool media_bridge_compatible(const struct media_bridge *b,
+			     const struct media_rtp_conf *rtp)
+{
+	return rtp->fd == b->rc.fd && rtp->law == b->rc.law &&
+	       rtp->pt == b->rc.pt;
+}
+
+void media_bridge_update(struct media_bridge *b,
+			 const struct media_rtp_conf *rtp)
+{
+	b->rc = *rtp;
+	b->ptime = ptime_samples(rtp, b->block);
+	/* the timeout counts from the change (answer, re-INVITE) */
+	b->last_rx_ns = now_ns();
+}
+
+/* Symmetric RTP: send where the peer's valid RTP comes from (behind NAT
+ * the SDP address is not where it can be reached). */
+static void latch(struct media_bridge *b, const struct sockaddr_storage *from)
+{
+	if (sa_equal(from, &b->rc.remote))
+		return;
+	b->rc.remote = *from;
+	stat_inc(&b->st->rtp_latched);
+	log_info("media: call %u: RTP source differs from SDP: sending "
+		 "there",
+		 b->call_id);
+}
+
+static void rx_audio(struct media_bridge *b, const struct rtp_hdr *h,
+		     const uint8_t *pl, size_t len, uint64_t now)
+{
+	struct jb_pkt p = {
+	    .payload = pl,
+	    .len = len,
+	    .seq = h->seq,
+	    .ts = h->ts,
+	    .ssrc = h->ssrc,
+	    .marker = h->marker,
+	    .arrival = now,
+	};
+	int rc = jb_put(b->jb, &p);
+	if (rc == 0 || rc == -ETIME)
+		stat_inc(&b->st->rtp_rx_packets);
+	else
+		stat_inc(&b->st->rtp_rx_other);
+}
+
+static void rx_event(struct media_bridge *b, const struct rtp_hdr *h,
+		     const uint8_t *pl, size_t len)
+{
+	char digit;
+	/* RFC 4733 §2.5.2: the player turns events into in-band tones */
+	if (dtmf_play_rtp(b->play, pl, len, h->ts, h->marker, h->seq, &digit) ==
+	    1) {
+		stat_inc(&b->st->dtmf_rx_events);
+		log_debug("media: call %u: RFC 4733 digit %c", b->call_id,
+			  digit);
+	}
+}
+
+static void rx_packet(struct media_bridge *b, const uint8_t *buf, size_t n,
+		      const struct sockaddr_storage *from, uint64_t now_s)
+{
+	struct rtp_hdr h;
+	const uint8_t *pl;
+	size_t len;
+	bool audio, event;
+	if (rtp_parse(&h, &pl, &len, buf, n))
+		goto other;
+	audio = h.pt == b->rc.pt;
+	event = b->rc.te_pt >= 0 && h.pt == (unsigned)b->rc.te_pt;
+	if (!b->rc.recv || !(audio || event))
+		goto other;
+	/* RFC 3550 A.1: events share the stream's sequence numbers */
+	enum rtp_src_event e =
+	    rtp_source_update(&b->src, &h, (uint32_t)now_s, len);
+	if (e != RTP_SRC_OK && e != RTP_SRC_RESTART)
+		goto other;
+	b->last_rx_ns = now_s * BRIDGE_NS_PER_SAMPLE;
+	latch(b, from);
+	if (audio)
+		rx_audio(b, &h, pl, len, now_s);
+	else
+		rx_event(b, &h, pl, len);
+	int32_t lost = rtp_source_lost(&b->src);
+	stat_set(&b->st->rtp_rx_lost, lost > 0 ? (uint64_t)lost : 0);
+	stat_set(&b->st->rtp_jitter_us,
+		 (uint64_t)rtp_source_jitter(&b->src) * 125);
+	return;
+other:
+	stat_inc(&b->st->rtp_rx_other);
+}
+
+static void rtp_readable(struct loop_io *io, uint32_t events)
+{
+	struct media_bridge *b = io->arg;
+	uint8_t buf[BRIDGE_PKT_MAX];
+	(void)events;
+	for (int i = 0; i < BRIDGE_RX_PER_WAKE; i++) {
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(b->rc.fd, buf, sizeof(buf), 0,
+				     (struct sockaddr *)&from, &fl);
+		if (n < 0)
+			break; /* EAGAIN, or an ICMP error: next time */
+		rx_packet(b, buf, (size_t)n, &from,
+			  now_ns() / BRIDGE_NS_PER_SAMPLE);
+	}
+}
+
+int media_bridge_attach(struct media_bridge *b, struct loop *l)
+{
+	b->last_rx_ns = now_ns();
+	int rc = loop_io_add(l, &b->io, b->rc.fd, EPOLLIN, rtp_readable, b);
+	b->attached = rc == 0;
+	return rc;
+}
+
+void media_bridge_detach(struct media_bridge *b, struct loop *l)
+{
+	if (b->attached)
+		loop_io_del(l, &b->io);
+	b->attached = false;
+}
+
+static void send_pkt(struct media_bridge *b, const uint8_t *pkt, int len)
+{
+	if (len <= 0)
+		return;
+	ssize_t w = sendto(b->rc.fd, pkt, (size_t)len, 0,
+			   (const struct sockaddr *)&b->rc.remote,
+			   sa_len(&b->rc.remote));
+	if (w == len)
+		stat_inc(&b->st->rtp_tx_packets);
+}
+
+/* RFC 4733 §2.5.1: the detector's event packets, in the stream's SSRC
+ * and sequence space. */
+static void send_events(struct media_bridge *b, const struct dtmf_detect_out *o)
+{
+	uint8_t pkt[RTP_HDR_LEN + DTMF_EVENT_LEN];
+	for (size_t i = 0; i < o->npkt; i++) {
+		struct rtp_hdr h = {
+		    .marker = o->pkt[i].marker,
+		    .pt = (uint8_t)b->rc.te_pt,
+		    .seq = b->tx.seq++,
+		    .ts = o->pkt[i].ts,
+		    .ssrc = b->tx.ssrc,
+		};
+		send_pkt(b, pkt,
+			 rtp_build(pkt, sizeof(pkt), &h, o->pkt[i].payload,
+				   DTMF_EVENT_LEN));
+	}
+	for (size_t i = 0; i < o->nev; i++)
+		if (!o->ev[i].end)
+			stat_inc(&b->st->dtmf_tx_digits);
+}
+
+/* B-channel -> RTP: stage the block in the payload law, send full
+ * packets (RFC 3551 §4.1: marker on the first of a talkspurt). */
+static void tx_block(struct media_bridge *b, const uint8_t *blk, size_t n)
+{
+	uint8_t *dst = b->stage + b->staged;
+	bool mute = false;
+	if (b->rc.te_pt >= 0 && b->rc.send) {
+		int16_t lin[TDM_MAX_BLOCK];
+		struct dtmf_detect_out o;
+		for (size_t i = 0; i < n; i++)
+			lin[i] = g711_dec(b->span_law, blk[i]);
+		dtmf_detect_block(b->det, lin, n,
+				  b->tx.ts + (uint32_t)b->staged, &o);
+		send_events(b, &o);
+		/* RFC 4733 §2.6: no tone in the audio beside the events */
+		mute = o.suppress;
+	}
+	if (mute)
+		memset(dst, b->rc.law == TDM_LAW_ULAW ? 0xff : 0xd5, n);
+	else
+		jb_g711_transcode(dst, blk, n, jlaw(b->span_law),
+				  jlaw(b->rc.law));
+	b->staged += n;
+	size_t off = 0;
+	while (b->staged - off >= b->ptime) {
+		uint8_t pkt[RTP_HDR_LEN + BRIDGE_PTIME_MAX];
+		if (b->rc.send)
+			send_pkt(b, pkt,
+				 rtp_sender_next(&b->tx, pkt, sizeof(pkt),
+						 b->stage + off, b->ptime,
+						 b->ptime));
+		else
+			rtp_sender_gap(&b->tx, b->ptime);
+		off += b->ptime;
+	}
+	memmove(b->stage, b->stage + off, b->staged - off);
+	b->staged -= off;
+}
+
+/* Jitter buffer (+ RFC 4733 tones) -> the block to play. */
+static void rx_block(struct media_bridge *b, uint8_t *blk, size_t n,
+		     uint64_t now_s)
+{
+	int16_t lin[TDM_MAX_BLOCK];
+	jb_get(b->jb, lin, n, now_s);
+	dtmf_play_block(b->play, lin, n);
+	for (size_t i = 0; i < n; i++)
+		blk[i] = g711_enc(b->span_law, lin[i]);
+	struct jb_stats js;
+	jb_get_stats(b->jb, &js);
+	stat_set(&b->st->rtp_rx_late, js.late);
+	stat_set(&b->st->plc_frames, js.plc_frames);
+}
+
+bool media_bridge_block(struct media_bridge *b, uint8_t *blk, size_t n)
+{
+	uint64_t now = now_ns();
+	for (size_t off = 0; off < n; off += JB_BLOCK_MAX) {
+		size_t k = n - off < JB_BLOCK_MAX ? n - off : JB_BLOCK_MAX;
+		tx_block(b, blk + off, k);
+		rx_block(b, blk + off, k, now / BRIDGE_NS_PER_SAMPLE + off);
+	}
+	if (!b->rc.timeout_s || !b->rc.recv || b->timeout_sent ||
+	    now - b->last_rx_ns < (uint64_t)b->rc.timeout_s * 1000000000u)
+		return false;
+	b->timeout_sent = true;
+	return true;
+}

@@ -1,0 +1,47 @@
+/*
+ * Internal to the media workers: the RTP half of a MEDIA_MODE_BRIDGE
+ * channel. B-channel blocks go out as RTP packets (transcoded to the
+ * payload's law, RFC 3551 timing), RTP from the peer goes through the
+ * jitter buffer back onto the B-channel, RFC 4733 events both ways, and
+ * the inactivity timeout. Created on the signalling thread, then used only
+ * by the channel's worker until freed after `stopped`.
+ */
+#ifndef GW_MEDIA_BRIDGE_H
+#define GW_MEDIA_BRIDGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "loop.h"
+#include "media.h"
+
+struct media_bridge;
+
+/*
+ * Allocates the bridge for rtp over a B-channel of span_law with blocks of
+ * block samples; st is where the worker publishes the counters (the
+ * channel's). Returns 0, -EINVAL for a bad rtp conf or -ENOMEM.
+ */
+int media_bridge_new(struct media_bridge **bp, const struct media_rtp_conf *rtp,
+		     enum tdm_law span_law, unsigned block,
+		     struct media_stats *st, unsigned call_id);
+/* Frees a bridge that is not attached. NULL is a no-op. */
+void media_bridge_free(struct media_bridge *b);
+/* Worker: starts reading the RTP socket in loop l. Returns 0 or -errno. */
+int media_bridge_attach(struct media_bridge *b, struct loop *l);
+/* Worker: stops reading the RTP socket. */
+void media_bridge_detach(struct media_bridge *b, struct loop *l);
+/* Worker: takes a new remote / direction / timeout (codec unchanged). */
+void media_bridge_update(struct media_bridge *b,
+			 const struct media_rtp_conf *rtp);
+/* True if rtp may replace the bridge's conf (same fd, law and pt). */
+bool media_bridge_compatible(const struct media_bridge *b,
+			     const struct media_rtp_conf *rtp);
+/*
+ * Worker: one B-channel block of n samples in span law was read into blk:
+ * sends what is due as RTP and replaces blk with the n samples to play.
+ * Returns true the first time the RTP inactivity timeout has passed.
+ */
+bool media_bridge_block(struct media_bridge *b, uint8_t *blk, size_t n);
+
+#endif

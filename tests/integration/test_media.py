@@ -1,0 +1,412 @@
+#!/usr/bin/env python3
+"""Audio through gwd end to end: a Python RTP peer (rtp_peer.py) on the SIP
+side of a sipp call, pstnsim's tone sources and recorder on the E1 side.
+Checks the tone's frequency and level each way, RTP timing and header
+continuity, transcoding (PCMU over an A-law span), the RTP inactivity
+timeout (cause 41), RFC 4733 both ways and the media counters of
+`gwctl calls`."""
+import os
+import statistics
+import time
+
+import harness
+from harness import check, check_eq, test, wait_for
+from rig import Rig
+from rtp_peer import (PT_PCMA, PT_PCMU, RtpPeer, frequency_hz, level_dbm0,
+                      sdp_media, tone)
+
+NUMBERS = """
+[number 30200]
+behaviour = answer
+alert_ms = 0
+answer_ms = 100
+source = tone:1500:-10
+sink = record
+[number 30201]
+behaviour = answer
+alert_ms = 0
+answer_ms = 100
+source = dtmf:123
+sink = record
+[number 30202]
+behaviour = answer
+alert_ms = 0
+answer_ms = 100
+source = echo
+[number 30203]
+behaviour = announce
+announce_ms = 1500
+cause = 17
+source = tone:1500:-10
+[number 30204]
+behaviour = announce
+announce_ms = 2000
+source = tone:1500:-10
+"""
+
+
+def setup(timeout_s=1):
+    return Rig(NUMBERS, sip="session_expires_s = 0\nrtp_timeout_s = %d\n"
+               % timeout_s)
+
+
+def pcmu_scenario():
+    """uac_answer offering PCMU only (written to the scratch dir)."""
+    src = os.path.join(harness.ROOT, "tests", "sipp", "uac_answer.xml")
+    with open(src) as f:
+        text = f.read()
+    text = text.replace("RTP/AVP 8 0 101", "RTP/AVP 0 101").replace(
+        "      a=rtpmap:8 PCMA/8000\n", "")
+    check("RTP/AVP 0 101" in text, "PCMU offer rewritten")
+    return harness.write_file("uac_answer_pcmu.xml", text)
+
+
+def answered(u):
+    """gwd's (address, port) and codec from the 200 to sipp's INVITE."""
+    ok = u.wait_message(8, direction="received", code=200,
+                        cseq_method="INVITE")
+    addr, port = sdp_media(ok.body)
+    check(addr and port, "media address in the 200", ok.body)
+    return (addr, port), ok.body
+
+
+def tone_fn(freq, dbm0):
+    return lambda start, n: tone(freq, dbm0, n, start)
+
+
+def heard(rel, freq):
+    """The pstnsim recorder's tones near freq (within 2 %)."""
+    tones = rel.get("audio", {}).get("tones", [])
+    return [t for t in tones if abs(t["freq_hz"] - freq) < freq * 0.02]
+
+
+def check_rtp_stream(peer, pt, seconds):
+    """Packets from gwd: every 20 ms, seq +1 and ts +160 each, marker on
+    the first only. Returns the mean packet interval in ms."""
+    pk = peer.packets(pt)
+    check(len(pk) >= seconds * 50 * 0.8, "RTP packets received",
+          len(pk), "in", seconds, "s")
+    for a, b in zip(pk, pk[1:]):
+        check_eq((b.seq - a.seq) & 0xFFFF, 1, "sequence step")
+        check_eq((b.ts - a.ts) & 0xFFFFFFFF, 160, "timestamp step")
+        check_eq(b.ssrc, pk[0].ssrc, "one SSRC")
+    check(pk[0].marker, "marker on the first packet")
+    check(not any(p.marker for p in pk[1:]), "no marker after the first")
+    gaps = [(b.t - a.t) * 1000 for a, b in zip(pk, pk[1:])]
+    mean = statistics.mean(gaps)
+    check(19 < mean < 21, "mean packet interval", mean)
+    return mean, statistics.pstdev(gaps)
+
+
+def tone_call(pt, scenario):
+    """A SIP->PSTN call to the 1500 Hz number sending 1004 Hz at -10 dBm0
+    for 2 s; returns (rig, peer, pstnsim's release event, mean, sd,
+    media counters seen during the call)."""
+    s = setup()
+    peer = RtpPeer(pt)
+    try:
+        u = s.sipp(scenario, "+4930200", HOLD_MS=2600,
+                   MEDIA_PORT=peer.port).start()
+        dest, body = answered(u)
+        want = "PCMA" if pt == PT_PCMA else "PCMU"
+        check(want in body, "codec %s in the answer" % want, body)
+        peer.start_sending(dest, peer.audio_frames(tone_fn(1004, -10), 2.0))
+        time.sleep(1.0)
+        calls = s.gw.ctl("calls")["calls"]
+        check(calls and "media" in calls[0], "media counters", calls)
+        media = calls[0]["media"]
+        res = u.wait(20)
+        # rtp_timeout_s = 1: a call with RTP flowing must survive it
+        check(res.ok, "call ended by sipp's BYE", res.describe())
+        rel = s.ps.wait_event(5, 0, type="call_released")
+        mean, sd = check_rtp_stream(peer, pt, 2.0)
+        return s, peer, rel, mean, sd, media
+    finally:
+        peer.close()
+
+
+def check_both_ways(pt, scenario):
+    s, peer, rel, mean, sd, media = tone_call(pt, scenario)
+    tones = heard(rel, 1004)
+    check(tones, "1004 Hz heard at pstnsim", rel.get("audio"))
+    t = max(tones, key=lambda t: t["dur_ms"])
+    # pstnsim averages over the tone including the PLC fade-out at its
+    # end: it reads 0.2-1 dB low
+    check(abs(t["level_dbm0"] + 10) <= 1.5, "level at pstnsim", t)
+    check(1700 <= t["dur_ms"] <= 2300, "tone duration at pstnsim", t)
+    pcm = peer.audio(pt)[2400:]  # from 300 ms on: the tone is steady
+    f, lvl = frequency_hz(pcm), level_dbm0(pcm)
+    check(abs(f - 1500) < 15, "frequency received over RTP", f)
+    check(abs(lvl + 10) <= 1.0, "level received over RTP", lvl)
+    check(media["rtp_rx_packets"] > 20 and media["rtp_tx_packets"] > 20,
+          "gwctl calls counts RTP", media)
+    check_eq(media["rtp_rx_lost"], 0, "no loss on loopback")
+    print("  %s: PSTN heard %.1f Hz %.1f dBm0 for %d ms; SIP got %.1f Hz "
+          "%.1f dBm0, packets every %.2f ms (sd %.2f); jitter %d us, "
+          "plc %d" % ("PCMA" if pt == PT_PCMA else "PCMU", t["freq_hz"],
+                      t["level_dbm0"], t["dur_ms"], f, lvl, mean, sd,
+                      media["rtp_jitter_us"], media["plc_frames"]))
+
+
+@test
+def pcma_tone_both_ways_sip_to_pstn():
+    check_both_ways(PT_PCMA, "uac_answer")
+
+
+@test
+def pcmu_from_sip_is_transcoded_on_an_e1():
+    check_both_ways(PT_PCMU, pcmu_scenario())
+
+
+@test
+def rtp_timeout_ends_the_call_with_cause_41():
+    s = setup(timeout_s=2)
+    peer = RtpPeer(PT_PCMA)
+    try:
+        u = s.sipp("uac_bye_from_remote", "+4930200",
+                   MEDIA_PORT=peer.port).start()
+        dest, _ = answered(u)
+        peer.start_sending(dest, peer.audio_frames(tone_fn(1004, -10), 1.0))
+        peer.wait_sent()
+        t_last = time.monotonic()
+        rel = s.ps.wait_event(8, 0, type="call_released")
+        dt = time.monotonic() - t_last
+        check_eq(rel["cause"], 41, "cause toward the PSTN")
+        check(1.8 <= dt <= 3.5, "cleared about 2 s after the last RTP", dt)
+        res = u.wait(10)
+        check(res.ok, "sipp got the BYE", res.describe())
+        bye = res.first(direction="received", method="BYE")
+        check("cause=41" in (bye.hdr("reason") or ""), "Reason in BYE",
+              bye.hdr("reason"))
+        print("  cleared %.2f s after the last RTP packet (timeout 2 s)"
+              % dt)
+        s.idle()
+    finally:
+        peer.close()
+
+
+@test
+def rfc4733_digits_both_ways():
+    s = setup()
+    peer = RtpPeer(PT_PCMA)
+    try:
+        u = s.sipp("uac_answer", "+4930201", HOLD_MS=2500,
+                   MEDIA_PORT=peer.port).start()
+        dest, body = answered(u)
+        check("telephone-event" in body, "telephone-event answered", body)
+        frames = peer.audio_frames(lambda st, n: [0] * n, 0.3)
+        frames += peer.dtmf_frames("4590")
+        frames += peer.audio_frames(lambda st, n: [0] * n, 0.5)
+        peer.start_sending(dest, frames)
+        res = u.wait(20)
+        check(res.ok, "sipp failed", res.describe())
+        rel = s.ps.wait_event(5, 0, type="call_released")
+        check_eq(rel.get("audio", {}).get("digits"), "4590",
+                 "digits heard at pstnsim")
+        check_eq(peer.event_digits(), "123", "RFC 4733 events from gwd")
+    finally:
+        peer.close()
+
+
+@test
+def rtp_goes_back_to_where_it_comes_from():
+    """Symmetric RTP (as behind NAT): the SDP names a port nobody sends
+    from; gwd must latch to the real source of the peer's RTP."""
+    s = setup()
+    peer = RtpPeer(PT_PCMA)
+    decoy = RtpPeer(PT_PCMA)
+    try:
+        u = s.sipp("uac_answer", "+4930200", HOLD_MS=1500,
+                   MEDIA_PORT=decoy.port).start()
+        dest, _ = answered(u)
+        peer.start_sending(dest, peer.audio_frames(tone_fn(1004, -10), 1.2))
+        time.sleep(0.8)
+        media = s.gw.ctl("calls")["calls"][0]["media"]
+        res = u.wait(20)
+        check(res.ok, "sipp failed", res.describe())
+        check_eq(media["rtp_latched"], 1, "latched once")
+        check(len(peer.packets(PT_PCMA)) >= 30, "RTP at the real source",
+              len(peer.packets(PT_PCMA)))
+        n_decoy = len(decoy.packets(PT_PCMA))
+        check(n_decoy < 10, "little RTP to the SDP port", n_decoy)
+        print("  latched: %d packets to the SDP port before the first RTP "
+              "arrived, %d to the source" % (n_decoy,
+                                             len(peer.packets(PT_PCMA))))
+    finally:
+        peer.close()
+        decoy.close()
+
+
+@test
+def jitter_and_loss_are_absorbed_and_counted():
+    """RTP with up to 60 ms of jitter (reordered packets) and every 20th
+    packet lost: pstnsim still hears one steady 1004 Hz tone; gwctl
+    counts the loss, the jitter and the concealed frames."""
+    s = setup()
+    peer = RtpPeer(PT_PCMA)
+    try:
+        u = s.sipp("uac_answer", "+4930200", HOLD_MS=2800,
+                   MEDIA_PORT=peer.port).start()
+        dest, _ = answered(u)
+        peer.start_sending(dest, peer.audio_frames(tone_fn(1004, -10), 2.5),
+                           jitter_ms=60, drop_every=20)
+        peer.wait_sent()
+        time.sleep(0.2)
+        media = s.gw.ctl("calls")["calls"][0]["media"]
+        res = u.wait(20)
+        check(res.ok, "sipp failed", res.describe())
+        rel = s.ps.wait_event(5, 0, type="call_released")
+        # the jitter buffer grows and shrinks its delay by resampling
+        # blocks (up to n/16 samples per block, jb.c), which moves a pure
+        # tone's pitch by up to about 6 % while it adapts
+        tones = [t for t in rel.get("audio", {}).get("tones", [])
+                 if 900 < t["freq_hz"] < 1100]
+        total = sum(t["dur_ms"] for t in tones)
+        check(total >= 2300, "tone heard throughout at pstnsim",
+              rel.get("audio"))
+        level = sum(t["level_dbm0"] * t["dur_ms"] for t in tones) / total
+        freq = sum(t["freq_hz"] * t["dur_ms"] for t in tones) / total
+        check(abs(level + 10) <= 1.5, "level at pstnsim", tones)
+        check(abs(freq - 1004) <= 40, "mean frequency at pstnsim", tones)
+        check(abs(media["rtp_rx_lost"] - peer.dropped) <= 1,
+              "lost packets counted", media, peer.dropped)
+        check(media["plc_frames"] >= peer.dropped // 2, "PLC used", media)
+        check(media["rtp_jitter_us"] > 5000, "jitter estimated", media)
+        print("  impaired: %d of 125 lost, jitter %.1f ms, %d late, %d PLC "
+              "blocks; PSTN heard %.1f Hz (%s) %.1f dBm0 for %d ms" % (
+                  peer.dropped, media["rtp_jitter_us"] / 1000.0,
+                  media["rtp_rx_late"], media["plc_frames"], freq,
+                  "/".join("%.0f" % t["freq_hz"] for t in tones), level,
+                  total))
+    finally:
+        peer.close()
+
+
+@test
+def echo_round_trip_latency_and_waveform():
+    """pstnsim echoes the B-channel: a 1004 Hz burst comes back over RTP
+    unchanged in frequency and level; the delay is both directions of
+    gwd (jitter buffer, blocks) plus pstnsim's echo."""
+    s = setup()
+    peer = RtpPeer(PT_PCMA)
+    try:
+        u = s.sipp("uac_answer", "+4930202", HOLD_MS=2000,
+                   MEDIA_PORT=peer.port).start()
+        dest, _ = answered(u)
+        frames = peer.audio_frames(lambda st, n: [0] * n, 0.5)
+        ts_tone = peer.ts
+        frames += peer.audio_frames(tone_fn(1004, -10), 0.6)
+        frames += peer.audio_frames(lambda st, n: [0] * n, 0.6)
+        peer.start_sending(dest, frames)
+        res = u.wait(20)
+        check(res.ok, "sipp failed", res.describe())
+        t_tone = [t for t, ts in peer.sent_at if ts == ts_tone][0]
+        onset = None
+        for p in sorted(peer.packets(PT_PCMA), key=lambda p: p.t):
+            pcm = [abs(x) for x in peer.audio_of(p)]
+            if max(pcm) > 2000:
+                onset = p
+                break
+        check(onset is not None, "the tone came back")
+        latency_ms = (onset.t - t_tone) * 1000
+        check(20 < latency_ms < 200, "round trip delay", latency_ms)
+        pcm = peer.audio(PT_PCMA)
+        loud = [i for i, x in enumerate(pcm) if abs(x) > 2000]
+        burst = pcm[loud[0] + 400:loud[-1] - 400]
+        f, lvl = frequency_hz(burst), level_dbm0(burst)
+        check(abs(f - 1004) < 3, "echoed frequency", f)
+        check(abs(lvl + 10) < 1.0, "echoed level", lvl)
+        check(abs((loud[-1] - loud[0]) / 8.0 - 600) < 25,
+              "burst length in ms", (loud[-1] - loud[0]) / 8.0)
+        print("  echo: round trip %.0f ms, %.1f Hz %.1f dBm0, burst %.0f "
+              "ms" % (latency_ms, f, lvl, (loud[-1] - loud[0]) / 8.0))
+    finally:
+        peer.close()
+
+
+@test
+def early_media_announcement_reaches_the_sip_caller():
+    s = setup()
+    peer = RtpPeer(PT_PCMA)
+    try:
+        u = s.sipp("uac_final", "+4930203", CODE=486,
+                   MEDIA_PORT=peer.port).start()
+        p183 = u.wait_message(8, direction="received", code=183)
+        check("m=audio" in (p183.body or ""), "183 with SDP", p183.body)
+        res = u.wait(20)
+        check(res.ok, "sipp failed", res.describe())
+        check_eq(res.final_code(), 486, "final after the announcement")
+        pk = peer.packets(PT_PCMA)
+        check(len(pk) >= 50, "early RTP packets", len(pk))
+        pcm = peer.audio(PT_PCMA)[2400:]
+        f, lvl = frequency_hz(pcm), level_dbm0(pcm)
+        check(abs(f - 1500) < 15, "announcement frequency", f)
+        check(abs(lvl + 10) < 1.5, "announcement level", lvl)
+        print("  early media: %d packets, %.1f Hz %.1f dBm0 before 486"
+              % (len(pk), f, lvl))
+    finally:
+        peer.close()
+
+
+@test
+def no_timeout_during_early_media_armed_at_answer():
+    """2 s of announcement (PROGRESS PI=8, then CONNECT) to a caller that
+    sends no RTP: the 1 s timeout must wait for the answer (the bridge
+    started early is updated then) and then clear the call."""
+    s = setup(timeout_s=1)
+    peer = RtpPeer(PT_PCMA)
+    try:
+        u = s.sipp("uac_bye_from_remote", "+4930204",
+                   MEDIA_PORT=peer.port).start()
+        u.wait_message(8, direction="received", code=183)
+        t183 = time.monotonic()
+        answered(u)
+        t200 = time.monotonic()
+        rel = s.ps.wait_event(8, 0, type="call_released")
+        t_rel = time.monotonic()
+        check_eq(rel["cause"], 41, "cause toward the PSTN")
+        check(t200 - t183 > 1.5, "answered after the announcement",
+              t200 - t183)
+        check(0.8 < t_rel - t200 < 2.5, "timeout after the answer",
+              t_rel - t200)
+        check(len(peer.packets(PT_PCMA)) >= 50, "early RTP received")
+        res = u.wait(10)
+        check(res.ok, "sipp failed", res.describe())
+        print("  early media %.1f s without timeout; cleared %.2f s "
+              "after the 200" % (t200 - t183, t_rel - t200))
+    finally:
+        peer.close()
+
+
+@test
+def pstn_to_sip_call_carries_audio_both_ways():
+    s = setup()
+    peer = RtpPeer(PT_PCMA)
+    try:
+        u = s.uas("uas_answer", MEDIA_PORT=peer.port)
+        r = s.ps.cmd("originate", span=1, called="30555", calling="301234",
+                     source="tone:1500:-10", sink="record", hangup_ms=2500)
+        call = r["calls"][0]
+        inv = u.wait_message(8, direction="received", method="INVITE")
+        dest, _ = sdp_media(inv.body)
+        check(dest and _, "SDP offer from gwd", inv.body)
+        s.ps.wait_event(5, 0, type="call_answered", call=call)
+        peer.start_sending((dest, _),
+                           peer.audio_frames(tone_fn(1004, -10), 2.0))
+        rel = s.ps.wait_event(8, 0, type="call_released", call=call)
+        u.wait(10)
+        tones = heard(rel, 1004)
+        check(tones, "1004 Hz heard at pstnsim", rel.get("audio"))
+        t = max(tones, key=lambda t: t["dur_ms"])
+        check(abs(t["level_dbm0"] + 10) <= 1.5, "level at pstnsim", t)
+        mean, sd = check_rtp_stream(peer, PT_PCMA, 2.0)
+        pcm = peer.audio(PT_PCMA)[2400:]
+        f = frequency_hz(pcm)
+        check(abs(f - 1500) < 15, "frequency received over RTP", f)
+        print("  PSTN->SIP: PSTN heard %.1f Hz %.1f dBm0 %d ms; SIP got "
+              "%.1f Hz" % (t["freq_hz"], t["level_dbm0"], t["dur_ms"], f))
+    finally:
+        peer.close()
+
+
+harness.main()
