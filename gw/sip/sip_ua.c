@@ -561,6 +561,37 @@ unsigned sess_ask_reoffer(struct sip_sess *s, const struct sip_msg *m,
 	return s->h->reoffer(s->arg, s, m, buf, SESS_SDP_MAX, len);
 }
 
+/* RFC 4028 §6/§8.1: a refresh asking for less than our Min-SE is
+ * answered 422 with it. Returns true if it was. */
+static bool refresh_refused(struct sip_sess *s, struct sip_stx *st,
+			    const struct sip_msg *m)
+{
+	char h[48];
+	if (sess_se_from_request(s, m, false) != 422)
+		return false;
+	snprintf(h, sizeof(h), "Min-SE: %u\r\n", s->min_se_s);
+	sess_respond(s, st, 422, 0, h, NULL, 0);
+	return true;
+}
+
+/* A buffer for the answer SDP, or NULL after answering 500. */
+static char *sdp_buf(struct sip_sess *s, struct sip_stx *st)
+{
+	char *buf = malloc(SESS_SDP_MAX);
+	if (!buf)
+		sess_respond(s, st, 500, 0, NULL, NULL, 0);
+	return buf;
+}
+
+/* The final answer to a re-offer the call layer did not take: its 3xx-6xx
+ * code, else 500. */
+static void reoffer_refused(struct sip_sess *s, struct sip_stx *st,
+			    unsigned code)
+{
+	sess_respond(s, st, code >= 300 && code <= 699 ? code : 500, 0, NULL,
+		     NULL, 0);
+}
+
 static void on_reinvite(struct sip_sess *s, struct sip_stx *st,
 			const struct sip_msg *m)
 {
@@ -582,16 +613,8 @@ static void on_reinvite(struct sip_sess *s, struct sip_stx *st,
 		return;
 	}
 	sip_msg_cseq(m, &cs);
-	if (sess_se_from_request(s, m, false) == 422) {
-		char h[48];
-		snprintf(h, sizeof(h), "Min-SE: %u\r\n", s->min_se_s);
-		sess_respond(s, st, 422, 0, h, NULL, 0);
+	if (refresh_refused(s, st, m) || !(buf = sdp_buf(s, st)))
 		return;
-	}
-	if (!(buf = malloc(SESS_SDP_MAX))) {
-		sess_respond(s, st, 500, 0, NULL, NULL, 0);
-		return;
-	}
 	code = sess_ask_reoffer(s, m, buf, &len);
 	if (code >= 200 && code < 300) {
 		if (!len && s->local_sdp) {
@@ -608,8 +631,7 @@ static void on_reinvite(struct sip_sess *s, struct sip_stx *st,
 			sess_se_restart(s);
 		}
 	} else {
-		sess_respond(s, st, code >= 300 && code <= 699 ? code : 500, 0,
-			     NULL, NULL, 0);
+		reoffer_refused(s, st, code);
 	}
 	free(buf);
 }
@@ -628,16 +650,8 @@ static void on_update(struct sip_sess *s, struct sip_stx *st,
 		sess_respond(s, st, 491, 0, NULL, NULL, 0); /* RFC 3311 §5.2 */
 		return;
 	}
-	if (sess_se_from_request(s, m, false) == 422) {
-		char h[48];
-		snprintf(h, sizeof(h), "Min-SE: %u\r\n", s->min_se_s);
-		sess_respond(s, st, 422, 0, h, NULL, 0);
+	if (refresh_refused(s, st, m) || !(buf = sdp_buf(s, st)))
 		return;
-	}
-	if (!(buf = malloc(SESS_SDP_MAX))) {
-		sess_respond(s, st, 500, 0, NULL, NULL, 0);
-		return;
-	}
 	if (m->body.l)
 		code = sess_ask_reoffer(s, m, buf, &len);
 	if (code >= 200 && code < 300) {
@@ -650,8 +664,7 @@ static void on_update(struct sip_sess *s, struct sip_stx *st,
 		if (s->state == SESS_CONFIRMED)
 			sess_se_restart(s);
 	} else {
-		sess_respond(s, st, code >= 300 && code <= 699 ? code : 500, 0,
-			     NULL, NULL, 0);
+		reoffer_refused(s, st, code);
 	}
 	free(buf);
 }
