@@ -17,6 +17,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "loop.h"
+#include "mem.h"
 
 #define GWD_DEFAULT_CONF "/etc/gwd/gwd.conf"
 
@@ -138,6 +139,7 @@ int main(int argc, char **argv)
 	}
 	log_init("gwd", sink, lvl);
 	raise_fd_limit();
+	gw_mem_tune();
 	char pid_path[sizeof(conf->general.pid_file)];
 	snprintf(pid_path, sizeof(pid_path), "%s", conf->general.pid_file);
 	struct gw gw;

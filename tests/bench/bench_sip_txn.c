@@ -9,7 +9,8 @@
  * bytes change per transaction (the layer's own copy and re-parse are
  * timed). Virtual time jumps past Timer L/M every 16 transactions (steady
  * state) or every 1000 (a burst of ends: glibc then trims and re-faults
- * the heap, which shows). Reference measured in the same run:
+ * the heap, which shows; then again with gwd's allocator settings,
+ * gw/mem.c). Reference measured in the same run:
  * sip_msg_parse of the same INVITE alone.
  */
 #include <arpa/inet.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "mem.h"
 #include "sip/sip_txn.h"
 
 #define BATCH 16u   /* transactions between virtual-time jumps (steady) */
@@ -379,12 +381,15 @@ int main(void)
 	double srv_b = bench_server(secs, BURST);
 	double cli = bench_client(secs, BATCH);
 	double cli_b = bench_client(secs, BURST);
+	gw_mem_tune(); /* gwd's allocator settings, as in gw/main.c */
+	double srv_t = bench_server(secs, BURST);
+	double cli_t = bench_client(secs, BURST);
 	double n10 = bench_live(10, false, secs);
 	double n10k = bench_live(10000, false, secs);
 	double r10 = bench_live(10, true, secs);
 	double r10k = bench_live(10000, true, secs);
-	if (srv < 0 || cli < 0 || srv_b < 0 || cli_b < 0 || n10 < 0 ||
-	    n10k < 0 || r10 < 0 || r10k < 0) {
+	if (srv < 0 || cli < 0 || srv_b < 0 || cli_b < 0 || srv_t < 0 ||
+	    cli_t < 0 || n10 < 0 || n10k < 0 || r10 < 0 || r10k < 0) {
 		fprintf(stderr, "bench_sip_txn: a run went wrong\n");
 		return 1;
 	}
@@ -392,8 +397,10 @@ int main(void)
 	       "reference: sip_msg_parse of the INVITE", ref);
 	row("INVITE server txn (INVITE,100,180,200,ACK,L)", srv, ref);
 	row("  the same, 1000 ending at once (malloc trim)", srv_b, ref);
+	row("  the same, with gwd's allocator settings", srv_t, ref);
 	row("INVITE client txn (send,100,180,200,M)", cli, ref);
 	row("  the same, 1000 ending at once (malloc trim)", cli_b, ref);
+	row("  the same, with gwd's allocator settings", cli_t, ref);
 	row("OPTIONS server txn over TCP, 10 live", n10, ref);
 	row("OPTIONS server txn over TCP, 10,000 live", n10k, ref);
 	row("INVITE retransmission lookup, 10 live", r10, ref);
