@@ -101,6 +101,7 @@ struct isdn_span_status {
 	uint64_t dchan_ups, dchan_downs, calls_in, calls_out, calls_rejected;
 	uint64_t restarts_tx, restarts_rx, service_tx, service_rx;
 	uint64_t reopens;
+	uint64_t glares; /* channels our outgoing call lost to the network */
 };
 
 struct isdn_chan_status {
@@ -145,6 +146,14 @@ bool isdn_span_usable(const struct isdn_span *s);
 int isdn_chan_block(struct isdn_span *s, unsigned ts, bool block);
 /* Sends RESTART for timeslot ts, or for every idle channel if ts == 0. */
 int isdn_span_restart(struct isdn_span *s, unsigned ts);
+
+/*
+ * Glare (Q.931 §5.7), the pure rule: whether the far end's exclusive SETUP
+ * for a channel held by a call of ours (outgoing or not, already answered
+ * by the far end or not) on a span of our side takes the channel.
+ */
+bool isdn_chan_network_wins(enum conf_side side, bool ours_outgoing,
+			    bool far_end_responded);
 
 /* Picks an idle, unblocked B-channel by hunt order; 0 if none. */
 unsigned isdn_span_hunt(struct isdn_span *s, enum conf_hunt hunt);

@@ -114,9 +114,12 @@ static struct isdn_call *call_new(struct isdn_span *s, q931_call *q,
 }
 
 /*
- * Q.931 §5.2.3.1: an exclusive channel must be taken as offered; a
- * preferred one may be replaced. On the network side, or when none is
- * indicated, we choose. Returns the timeslot or 0.
+ * Q.931 §5.2.3.1 (network to user) and §5.1.2 (user to network): an
+ * exclusive channel must be taken as offered or refused with 44; a
+ * preferred one may be replaced, and when none is indicated we choose.
+ * A channel our own outgoing call holds may still go to the network's
+ * exclusive SETUP on the user side (glare, isdn_chan_glare_yield).
+ * Returns the timeslot or 0.
  */
 static unsigned pick_incoming_ts(struct isdn_span *s, int channel,
 				 bool flexible)
@@ -126,8 +129,8 @@ static unsigned pick_incoming_ts(struct isdn_span *s, int channel,
 			    : (unsigned)channel & 0xff;
 	if (want && want <= TDM_MAX_TIMESLOTS && isdn_chan_available(s, want))
 		return want;
-	if (want && !flexible && s->conf.side == CONF_SIDE_CPE)
-		return 0;
+	if (want && !flexible)
+		return isdn_chan_glare_yield(s, want) ? want : 0;
 	for (unsigned ts = 1; ts <= TDM_MAX_TIMESLOTS; ts++)
 		if (isdn_chan_available(s, ts))
 			return ts;

@@ -188,6 +188,7 @@ static struct {
 	struct far_event ev[MAX_EVENTS];
 	unsigned nev;
 	q931_call *call;
+	q931_call *ring_call; /* the last SETUP from the gateway */
 	bool up;
 } far;
 
@@ -239,6 +240,11 @@ static void far_record(pri_event *e)
 		break;
 	case PRI_EVENT_ANSWER:
 		fe.channel = e->answer.channel & 0xff;
+		break;
+	case PRI_EVENT_RING:
+		/* the gateway's SETUP: left unanswered for the test to act */
+		fe.channel = e->ring.channel & 0xff;
+		far.ring_call = e->ring.call;
 		break;
 	default:
 		break;
@@ -384,6 +390,8 @@ static bool span_is_up(void)
 	return st.link == ISDN_LINK_UP && st.restarting == 0 && far.up;
 }
 
+static bool pair_net; /* next setup_pair: we are the network side */
+
 /* Sets up both sides for one test: E1 EuroISDN or T1 NI2. */
 static bool setup_pair(bool t1, bool restart_on_up)
 {
@@ -397,7 +405,7 @@ static bool setup_pair(bool t1, bool restart_on_up)
 	    .no = 1,
 	    .layout = t1 ? TDM_T1 : TDM_E1,
 	    .switchtype = t1 ? CONF_SW_NI2 : CONF_SW_EUROISDN,
-	    .side = CONF_SIDE_CPE,
+	    .side = pair_net ? CONF_SIDE_NET : CONF_SIDE_CPE,
 	    .unit = 1,
 	    .blocksize = 160,
 	    .restart_on_up = restart_on_up,
@@ -414,7 +422,7 @@ static bool setup_pair(bool t1, bool restart_on_up)
 	if (isdn_new(&gw.isdn, far.loop, &handlers, NULL) ||
 	    isdn_span_add(gw.isdn, &cs, &pair_ops))
 		return false;
-	far.pri = pri_new_cb(-1, PRI_NETWORK,
+	far.pri = pri_new_cb(-1, pair_net ? PRI_CPE : PRI_NETWORK,
 			     t1 ? PRI_SWITCH_NI2 : PRI_SWITCH_EUROISDN_E1,
 			     far_read, far_write, NULL);
 	if (!far.pri)
@@ -663,5 +671,118 @@ TEST(red_alarm_makes_the_span_unusable)
 	pair_inject(TDM_EV_ALARM, 0);
 	run_for(50);
 	CHECK(isdn_span_usable(span()));
+	teardown();
+}
+
+/* Our outgoing SETUP on ts (preferred on the CPE side, exclusive on NET). */
+static struct isdn_call *gw_place(unsigned ts)
+{
+	struct isdn_setup st = {
+	    .called = "4930100",
+	    .calling = "4930999",
+	    .complete = true,
+	    .transfer_cap = PRI_TRANS_CAP_SPEECH,
+	    .layer1 = PRI_LAYER_1_ALAW,
+	    .ts = ts,
+	    .exclusive = pair_net,
+	};
+	struct isdn_call *c = NULL;
+	if (isdn_call_place(span(), &st, NULL, &c))
+		return NULL;
+	return c;
+}
+
+TEST(glare_rule_gives_the_channel_to_the_network)
+{
+	/* Q.931 §5.7: only the user side yields, and only a channel its
+	 * outgoing call has not had answered yet */
+	CHECK(isdn_chan_network_wins(CONF_SIDE_CPE, true, false));
+	CHECK(!isdn_chan_network_wins(CONF_SIDE_CPE, true, true));
+	CHECK(!isdn_chan_network_wins(CONF_SIDE_CPE, false, false));
+	CHECK(!isdn_chan_network_wins(CONF_SIDE_NET, true, false));
+	CHECK(!isdn_chan_network_wins(CONF_SIDE_NET, false, true));
+}
+
+TEST(glare_on_the_user_side_the_network_call_takes_the_channel)
+{
+	pair_net = false;
+	CHECK(setup_pair(false, false));
+	gw.react = REACT_NONE;
+	struct isdn_call *out = gw_place(5);
+	CHECK(out != NULL);
+	WAIT_FAR(PRI_EVENT_RING, 1);
+	CHECK_INT(far_last(PRI_EVENT_RING)->channel, 5);
+	/* the network seized 5 at the same moment: its SETUP arrives */
+	far_setup(5, true, "1010");
+	want_setups = 1;
+	CHECK(run_until(got_setups, 2000));
+	CHECK_INT(gw.last_ts, 5);
+	CHECK_INT(far_count(PRI_EVENT_HANGUP, -1), 0); /* not refused */
+	struct isdn_chan_status cs;
+	isdn_chan_status(span(), 5, &cs);
+	CHECK_INT(cs.state, ISDN_CH_BUSY);
+	CHECK(!cs.outgoing);
+	CHECK_INT(cs.call_id, isdn_call_id(gw.call));
+	CHECK_INT(isdn_call_ts(out), 0);
+	struct isdn_span_status st;
+	isdn_span_status(span(), &st);
+	CHECK_INT(st.glares, 1);
+	/* the network clears our call with 44 (Q.931 §5.1.2) */
+	pri_hangup(far.pri, far.ring_call, PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
+	far_rearm();
+	want_releases = 1;
+	CHECK(run_until(got_releases, 2000));
+	CHECK_INT(gw.last_release_cause, PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
+	isdn_chan_status(span(), 5, &cs);
+	CHECK_INT(cs.state, ISDN_CH_BUSY); /* still the network's call */
+	CHECK_INT(cs.call_id, isdn_call_id(gw.call));
+	/* the network's call goes on: answer it, clear it */
+	CHECK(isdn_call_answer(gw.call) == 0);
+	WAIT_FAR(PRI_EVENT_ANSWER, 1);
+	CHECK_INT(far_last(PRI_EVENT_ANSWER)->channel, 5);
+	teardown();
+}
+
+TEST(glare_after_the_network_answered_our_setup_refuses_with_44)
+{
+	pair_net = false;
+	CHECK(setup_pair(false, false));
+	gw.react = REACT_NONE;
+	CHECK(gw_place(6) != NULL);
+	WAIT_FAR(PRI_EVENT_RING, 1);
+	pri_proceeding(far.pri, far.ring_call, 6, 0);
+	far_rearm();
+	run_for(100);
+	far_setup(6, true, "1010");
+	WAIT_FAR(PRI_EVENT_HANGUP, 1);
+	CHECK_INT(far_last(PRI_EVENT_HANGUP)->cause,
+		  PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
+	CHECK_INT(gw.setups, 0);
+	struct isdn_chan_status cs;
+	isdn_chan_status(span(), 6, &cs);
+	CHECK(cs.outgoing);
+	teardown();
+}
+
+TEST(glare_on_the_network_side_our_call_wins)
+{
+	pair_net = true;
+	CHECK(setup_pair(false, false));
+	pair_net = false;
+	gw.react = REACT_NONE;
+	CHECK(gw_place(7) != NULL);
+	WAIT_FAR(PRI_EVENT_RING, 1);
+	/* the user asks for 7 exclusively at the same moment: refused 44 */
+	far_setup(7, true, "1010");
+	WAIT_FAR(PRI_EVENT_HANGUP, 1);
+	CHECK_INT(far_last(PRI_EVENT_HANGUP)->cause,
+		  PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
+	CHECK_INT(gw.setups, 0);
+	struct isdn_chan_status cs;
+	isdn_chan_status(span(), 7, &cs);
+	CHECK(cs.outgoing);
+	struct isdn_span_status st;
+	isdn_span_status(span(), &st);
+	CHECK_INT(st.glares, 0);
 	teardown();
 }

@@ -90,6 +90,8 @@ enum psim_behaviour {
 	PSIM_B_ANNOUNCE,    /* PROGRESS PI=8 + audio, then answer or cause */
 	PSIM_B_SILENT,	    /* no answer at all (the gateway's T303) */
 	PSIM_B_PROCEEDING,  /* CALL PROCEEDING, then nothing */
+	PSIM_B_GLARE,	    /* our own SETUP on the same channel, then 44;
+			     * after glare_count collisions: answer */
 };
 
 struct psim_number {
@@ -99,6 +101,9 @@ struct psim_number {
 	unsigned hangup_ms; /* pstnsim clears answered calls after; 0 never */
 	int cause;	    /* reject, announce-then-disconnect (0: answer) */
 	struct psim_audio_spec audio;
+	/* glare: the colliding call we place, and how many SETUPs collide */
+	char glare_called[PSIM_NUM_MAX], glare_calling[PSIM_NUM_MAX];
+	unsigned glare_count;
 };
 
 const char *psim_behaviour_name(enum psim_behaviour b);
@@ -129,6 +134,8 @@ struct psim_conf {
 	unsigned nnumbers;
 	struct psim_number dflt; /* [number default] or answer */
 	unsigned log_level;
+	/* glare collisions done per number (index as numbers[], then dflt) */
+	unsigned glares_done[PSIM_MAX_NUMBERS + 1];
 };
 
 int psim_conf_load(struct psim_conf *c, const char *path, char *err,

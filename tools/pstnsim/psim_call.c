@@ -234,6 +234,7 @@ static void behaviour_step(struct loop_timer *t)
 	if (c->state == CS_CLEARING || c->state == CS_RELEASED)
 		return;
 	switch (b->behaviour) {
+	case PSIM_B_GLARE: /* past its collisions: answers (on_ring) */
 	case PSIM_B_ANSWER:
 		if (c->step == 0 && b->alert_ms < b->answer_ms) {
 			c->step = 1;
@@ -329,6 +330,58 @@ static int pick_channel(struct psim_span *s, const pri_event_ring *r,
 	return *ts ? 0 : PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION;
 }
 
+static void originate_fired(struct loop_timer *t);
+
+/*
+ * Glare (Q.931 §5.7): the network seized channel ts for a call of its own
+ * at the moment the gateway's SETUP (call in) asked for it. We send our
+ * SETUP on ts (exclusive) first; the caller then refuses the gateway's
+ * with cause 44. After the number's glare_count collisions it answers
+ * instead. Returns true if this SETUP collides.
+ */
+static bool glare(struct psim_span *s, struct psim_call *in, unsigned ts)
+{
+	struct psim *p = psim_span_psim(s);
+	const struct psim_number *n = psim_number_match(&p->conf, in->called);
+	unsigned idx = n == &p->conf.dflt ? PSIM_MAX_NUMBERS
+					  : (unsigned)(n - p->conf.numbers);
+	if (p->conf.glares_done[idx] >= in->beh.glare_count) {
+		in->beh.behaviour = PSIM_B_ANSWER;
+		return false;
+	}
+	struct psim_call_req req = {
+	    .span = psim_span_no(s),
+	    .chan = ts,
+	    .called_ton = PRI_NATIONAL_ISDN,
+	    .calling_ton = PRI_NATIONAL_ISDN,
+	    .calling_pres = PRES_ALLOWED_USER_NUMBER_NOT_SCREENED,
+	    .hangup_ms = in->beh.hangup_ms,
+	    .audio = in->beh.audio,
+	};
+	snprintf(req.called, sizeof(req.called), "%s", in->beh.glare_called);
+	snprintf(req.calling, sizeof(req.calling), "%s", in->beh.glare_calling);
+	unsigned id;
+	char err[80];
+	if (psim_call_originate(p, &req, &id, err, sizeof(err))) {
+		log_warn("call %u: glare call not placed: %s", in->id, err);
+		return false;
+	}
+	p->conf.glares_done[idx]++;
+	struct psim_call *g = psim_call_find(p, id);
+	originate_fired(&g->timer);
+	struct json_out *o = psim_event_begin(p, "call_glare");
+	json_kv_uint(o, "span", psim_span_no(s));
+	json_kv_uint(o, "chan", ts);
+	json_kv_uint(o, "call", in->id);
+	json_kv_uint(o, "glare_call", id);
+	json_kv_str(o, "called", in->called);
+	psim_event_end(p);
+	log_info("call %u: glare on channel %u: our call %u (to %s) takes "
+		 "it",
+		 in->id, ts, id, req.called);
+	return g->state == CS_SETUP;
+}
+
 static void on_ring(struct psim_span *s, const pri_event_ring *r)
 {
 	struct psim *p = psim_span_psim(s);
@@ -348,6 +401,8 @@ static void on_ring(struct psim_span *s, const pri_event_ring *r)
 		 (int)sizeof(c->calling) - 1, r->callingnum);
 	c->beh = *psim_number_match(&p->conf, r->callednum);
 	c->state = CS_SETUP;
+	if (!cause && c->beh.behaviour == PSIM_B_GLARE && glare(s, c, ts))
+		cause = PRI_CAUSE_REQUESTED_CHAN_UNAVAIL; /* cause 44 */
 	if (cause) {
 		c->ts = 0;
 		call_ev(c, "call_setup");
