@@ -73,7 +73,8 @@ struct isdn_call_ev {
 	int cause;    /* Q.850 cause, 0 if none */
 	int progress; /* Q.931 progress description, 0 if none */
 	const struct isdn_setup *setup;
-	const char *digits;
+	const char *digits; /* ISDN_CALL_INFO: the digits this message added */
+	bool complete; /* ISDN_CALL_INFO: Sending Complete came with them */
 };
 
 struct isdn_handlers {
@@ -187,6 +188,10 @@ bool isdn_call_outgoing(const struct isdn_call *c);
 
 /* Incoming call responses (Q.931 §5.2). Return 0 or -errno. */
 int isdn_call_proceeding(struct isdn_call *c);
+/* Overlap receiving (Q.931 §5.2.4.1): SETUP ACKNOWLEDGE to an incoming
+ * SETUP without Sending Complete; the rest of the called number follows as
+ * ISDN_CALL_INFO events. */
+int isdn_call_setup_ack(struct isdn_call *c);
 int isdn_call_alerting(struct isdn_call *c, bool inband);
 int isdn_call_progress(struct isdn_call *c, int progress);
 int isdn_call_answer(struct isdn_call *c);

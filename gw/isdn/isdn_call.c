@@ -263,11 +263,35 @@ static void on_call_event(struct isdn_span *s, q931_call *q,
 	notify(c, type, cause, progress);
 }
 
+/* Overlap receiving (Q.931 §5.2.4.2): INFORMATION with more of the
+ * called number, and Sending Complete when the network knows it is all. */
+static void on_info(struct isdn_span *s, const pri_event_ring *r)
+{
+	struct isdn_call *c = call_find(s, r->call);
+	if (!c || c->outgoing || c->phase != ISDN_PH_SETUP)
+		return;
+	char digits[32];
+	copy_field(digits, sizeof(digits), r->callednum);
+	isdn_log(LOG_LVL_DEBUG, s, "call %u: INFORMATION '%s'%s", c->id, digits,
+		 r->complete ? " (sending complete)" : "");
+	struct isdn_call_ev ev = {
+	    .type = ISDN_CALL_INFO,
+	    .digits = digits,
+	    .complete = r->complete != 0,
+	};
+	struct isdn *i = s->isdn;
+	if (!i->freeing)
+		i->h->call_event(i->arg, c, &ev);
+}
+
 void isdn_call_on_event(struct isdn_span *s, pri_event *e)
 {
 	switch (e->e) {
 	case PRI_EVENT_RING:
 		on_ring(s, &e->ring);
+		break;
+	case PRI_EVENT_INFO_RECEIVED:
+		on_info(s, &e->ring);
 		break;
 	case PRI_EVENT_HANGUP:
 		on_hangup(s, &e->hangup);
@@ -323,6 +347,14 @@ int isdn_call_proceeding(struct isdn_call *c)
 	if (c->phase != ISDN_PH_SETUP || c->outgoing)
 		return -EALREADY;
 	return call_act(c, pri_proceeding(c->span->pri, c->q, (int)c->ts, 0));
+}
+
+int isdn_call_setup_ack(struct isdn_call *c)
+{
+	if (c->phase != ISDN_PH_SETUP || c->outgoing)
+		return -EALREADY;
+	return call_act(c,
+			pri_need_more_info(c->span->pri, c->q, (int)c->ts, 0));
 }
 
 int isdn_call_alerting(struct isdn_call *c, bool inband)

@@ -194,6 +194,8 @@ static void decode_q931(struct isdn_frame *f, const uint8_t *m, size_t n)
 		if (id & 0x80) { /* single-octet IE, §4.5.1 */
 			if ((id & 0xf0) == 0x90)
 				codeset = id & 0x07; /* shift; locking or not */
+			else if (id == 0xa1) /* Sending complete, §4.5.27 */
+				f->sending_complete = true;
 			i++;
 			continue;
 		}

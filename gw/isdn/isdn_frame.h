@@ -36,7 +36,8 @@ struct isdn_frame {
 	int restart_class; /* Restart indicator class, -1 */
 	int change_status; /* SERVICE change status, -1 */
 	char called[32], calling[32];
-	bool bad_ie; /* an IE ran past the end of the message */
+	bool sending_complete; /* the Sending complete IE (§4.5.27) */
+	bool bad_ie;	       /* an IE ran past the end of the message */
 };
 
 /*

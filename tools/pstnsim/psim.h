@@ -213,6 +213,10 @@ void psim_span_media(struct psim_span *s, unsigned ts, struct psim_call *c);
 void psim_span_chan_busy(struct psim_span *s, unsigned ts, bool busy);
 /* Re-arms libpri's timer after an API call made outside the span. */
 void psim_span_kick(struct psim_span *s);
+/* The next INFORMATION message sent on the span carries Sending Complete
+ * (libpri's pri_information() never adds it; the IE is appended on the
+ * wire). */
+void psim_span_complete_next_info(struct psim_span *s);
 
 /* psim_host.c */
 int psim_host_listen(struct psim *p, const char *path, char *err, size_t cap);
@@ -227,6 +231,13 @@ struct psim_call_req {
 	int calling_pres;
 	unsigned hangup_ms; /* clear after answer; 0 never */
 	struct psim_audio_spec audio;
+	/* overlap sending (Q.931 §5.2.4): SETUP without Sending Complete;
+	 * after SETUP ACKNOWLEDGE each of overlap_digits in an INFORMATION,
+	 * digit_gap_ms apart, the last with Sending Complete if asked */
+	bool overlap;
+	char overlap_digits[PSIM_NUM_MAX];
+	unsigned digit_gap_ms;
+	bool sending_complete;
 };
 
 void psim_call_event(struct psim_span *s, pri_event *e);

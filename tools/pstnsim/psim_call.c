@@ -52,7 +52,8 @@ struct psim_call {
 	struct psim_number beh;	  /* incoming: the number's behaviour */
 	struct psim_call_req req; /* outgoing */
 	struct psim_audio *audio;
-	unsigned step; /* behaviour step done */
+	unsigned step;	      /* behaviour step done */
+	unsigned digits_sent; /* overlap: of req.overlap_digits */
 	struct loop_timer timer, hangup_timer, guard;
 	struct loop_defer free_defer;
 	int cause;
@@ -451,6 +452,33 @@ static void on_progress(struct psim_call *c, int progress, bool alerting)
 		media_start(c);
 }
 
+/* Overlap sending: the next digit in an INFORMATION (Q.931 §5.2.4.2). */
+static void digit_fired(struct loop_timer *t)
+{
+	struct psim_call *c = t->arg;
+	const char *d = c->req.overlap_digits;
+	size_t n = strlen(d);
+	if (c->state != CS_SETUP || c->digits_sent >= n)
+		return;
+	bool last = c->digits_sent + 1 == n;
+	if (last && c->req.sending_complete)
+		psim_span_complete_next_info(c->span);
+	pri_information(psim_span_pri(c->span), c->q, d[c->digits_sent++]);
+	if (!last)
+		loop_timer_start(c->p->loop, t, c->req.digit_gap_ms);
+	psim_span_kick(c->span);
+}
+
+/* The gateway asks for the rest of the number (Q.931 §5.2.4.1). */
+static void on_setup_ack(struct psim_call *c)
+{
+	call_ev(c, "call_setup_ack");
+	if (!c->req.overlap_digits[0] || c->digits_sent)
+		return;
+	loop_timer_init(&c->timer, digit_fired, c);
+	loop_timer_start(c->p->loop, &c->timer, c->req.digit_gap_ms);
+}
+
 void psim_call_event(struct psim_span *s, pri_event *e)
 {
 	struct psim *p = psim_span_psim(s);
@@ -477,6 +505,11 @@ void psim_call_event(struct psim_span *s, pri_event *e)
 			call_released(
 			    c, c->cause >= 0 ? c->cause : e->hangup.cause,
 			    c->released_by[0] ? c->released_by : "pstnsim");
+		break;
+	case PRI_EVENT_SETUP_ACK:
+		if ((c = find_q(p, e->setup_ack.call)) && c->outgoing &&
+		    c->state == CS_SETUP)
+			on_setup_ack(c);
 		break;
 	case PRI_EVENT_PROCEEDING:
 		if ((c = find_q(p, e->proceeding.call)) &&
@@ -534,10 +567,15 @@ static void originate_fired(struct loop_timer *t)
 	pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH,
 			  psim_span_law(s) == TDM_LAW_ALAW ? PRI_LAYER_1_ALAW
 							   : PRI_LAYER_1_ULAW);
-	pri_sr_set_called(sr, c->req.called, c->req.called_ton, 1);
+	pri_sr_set_called(sr, c->req.called, c->req.called_ton,
+			  c->req.overlap ? 0 : 1);
 	pri_sr_set_caller(sr, c->req.calling[0] ? c->req.calling : NULL, NULL,
 			  c->req.calling_ton, c->req.calling_pres);
+	/* libpri leaves Sending Complete out of a SETUP only in overlap
+	 * mode (on EuroISDN it adds it otherwise) */
+	pri_set_overlapdial(pri, c->req.overlap ? 1 : 0);
 	int rc = pri_setup(pri, c->q, sr);
+	pri_set_overlapdial(pri, 0);
 	pri_sr_free(sr);
 	c->state = CS_SETUP;
 	c->setup_ms = now_ms(c->p);
