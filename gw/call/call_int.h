@@ -190,8 +190,19 @@ void call_rtp_close(struct call *c);
 int call_hdr_reason(char *buf, size_t cap, int cause);
 int call_hdr_calling(const struct sip_msg *m, char *num, size_t cap,
 		     int *pres);
+/* Redirecting number (as in the header), Q.931 reason and redirection
+ * count from the top-most Diversion (RFC 5806; count from its counter).
+ * Returns 0 or -ENOENT (num empty). */
 int call_hdr_diversion(const struct sip_msg *m, char *num, size_t cap,
-		       int *reason);
+		       int *reason, int *count);
+/* The same from History-Info (RFC 7044, call_hdr_hi.c): the diverting
+ * party of the most recent retarget with a redirection cause; count is
+ * the number of diversions. 0, -ENOENT or -ENOMEM. */
+int call_hdr_history_info(const struct sip_msg *m, char *num, size_t cap,
+			  int *reason, int *count);
+/* Diversion if present, else History-Info. */
+int call_hdr_redirecting(const struct sip_msg *m, char *num, size_t cap,
+			 int *reason, int *count);
 int call_hdr_uri_number(struct pl uri, char *num, size_t cap);
 
 #endif

@@ -49,6 +49,7 @@ struct isdn_setup {
 	char calling_name[64];
 	char redirecting[32];
 	int redirecting_plan, redirecting_pres, redirecting_reason;
+	int redirecting_count; /* diversions so far; 0 = unknown (1) */
 	bool complete;	  /* Sending Complete / en-bloc */
 	int transfer_cap; /* PRI_TRANS_CAP_* */
 	int layer1;	  /* PRI_LAYER_1_* */

@@ -435,10 +435,20 @@ static void sr_fill(struct pri_sr *sr, struct isdn_setup *st, unsigned ts)
 	pri_sr_set_caller(sr, st->calling[0] ? st->calling : NULL,
 			  st->calling_name[0] ? st->calling_name : NULL,
 			  st->calling_plan, st->calling_pres);
-	if (st->redirecting[0])
-		pri_sr_set_redirecting(
-		    sr, st->redirecting, st->redirecting_plan,
-		    st->redirecting_pres, st->redirecting_reason);
+	if (st->redirecting[0]) {
+		/* the Redirecting number IE; libpri uses the count where the
+		 * switch type carries one (diversion supplementary service) */
+		struct pri_party_redirecting r;
+		memset(&r, 0, sizeof(r));
+		r.from.number.valid = 1;
+		r.from.number.presentation = st->redirecting_pres;
+		r.from.number.plan = st->redirecting_plan;
+		snprintf(r.from.number.str, sizeof(r.from.number.str), "%s",
+			 st->redirecting);
+		r.count = st->redirecting_count > 0 ? st->redirecting_count : 1;
+		r.reason = r.orig_reason = st->redirecting_reason;
+		pri_sr_set_redirecting_parties(sr, &r);
+	}
 }
 
 int isdn_call_place(struct isdn_span *s, const struct isdn_setup *st,

@@ -239,6 +239,34 @@ def glare_network_call_wins_and_ours_is_retried_on_another_channel():
     print("  glare on channel %s, retried on %s" % (x, setups[1]["chan"]))
 
 
+HISTORY_INFO = ("History-Info: <sip:+4930120@example.com>;index=1,"
+                "<sip:+4930120@192.0.2.4?Reason=SIP%3Bcause%3D408>;"
+                "index=1.1;rc=1,<sip:+4930100@vm.example.com;cause=408>;"
+                "index=1.2;mp=1")
+
+
+@test
+def history_info_gives_the_redirecting_number_and_diversion_wins():
+    s = Setup()
+    res = s.uac("uac_final", "+4930101", CODE=486,
+                EXTRA_HEADERS=HISTORY_INFO)
+    check(res.ok, "sipp failed", res.describe())
+    setup = s.q931(dir="rx", msg="SETUP")[0]
+    # RFC 7044 + RFC 4458 cause=408: +4930120 diverted on no reply; on
+    # the trunk in national format, Q.931 reason 2 (no reply)
+    check_eq(setup.get("redirecting"), "30120", "redirecting number")
+    check_eq(setup.get("redirecting_reason"), 2, "reason for redirection")
+    since = setup["seq"]
+    res = s.uac("uac_final", "+4930101", CODE=486, name="both",
+                EXTRA_HEADERS=[HISTORY_INFO, "Diversion: "
+                               "<sip:+4930130@p.example.com>;"
+                               "reason=user-busy"])
+    check(res.ok, "sipp failed", res.describe())
+    setup = s.q931(since, dir="rx", msg="SETUP")[0]
+    check_eq(setup.get("redirecting"), "30130", "Diversion wins")
+    check_eq(setup.get("redirecting_reason"), 1, "busy")
+
+
 @test
 def isdn_timers_t303_and_t310_end_the_call():
     import time

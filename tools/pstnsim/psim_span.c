@@ -93,6 +93,11 @@ static void frame_event(struct psim_span *s, const uint8_t *buf, size_t len,
 			json_kv_str(o, "called", f.called);
 		if (f.calling[0])
 			json_kv_str(o, "calling", f.calling);
+		if (f.redirecting[0])
+			json_kv_str(o, "redirecting", f.redirecting);
+		if (f.redirecting_reason >= 0)
+			json_kv_int(o, "redirecting_reason",
+				    f.redirecting_reason);
 		if (f.sending_complete)
 			json_kv_bool(o, "complete", true);
 	}
