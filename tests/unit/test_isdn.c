@@ -317,6 +317,7 @@ enum reaction {
 	REACT_ANSWER,
 	REACT_REJECT,
 	REACT_NONE,
+	REACT_SETUP_ACK, /* overlap receiving */
 };
 
 static struct {
@@ -327,6 +328,9 @@ static struct {
 	int last_release_cause;
 	unsigned last_ts;
 	struct isdn_call *call;
+	char setup_called[32], digits[32]; /* overlap: SETUP, INFORMATION */
+	bool setup_complete, info_complete;
+	unsigned infos;
 } gw;
 
 static void on_call(void *arg, struct isdn_call *c,
@@ -338,10 +342,21 @@ static void on_call(void *arg, struct isdn_call *c,
 		gw.setups++;
 		gw.last_ts = ev->setup->ts;
 		gw.call = c;
+		snprintf(gw.setup_called, sizeof(gw.setup_called), "%s",
+			 ev->setup->called);
+		gw.setup_complete = ev->setup->complete;
 		if (gw.react == REACT_ANSWER)
 			isdn_call_answer(c);
 		else if (gw.react == REACT_REJECT)
 			isdn_call_hangup(c, gw.reject_cause);
+		else if (gw.react == REACT_SETUP_ACK)
+			isdn_call_setup_ack(c);
+		break;
+	case ISDN_CALL_INFO:
+		gw.infos++;
+		strncat(gw.digits, ev->digits,
+			sizeof(gw.digits) - strlen(gw.digits) - 1);
+		gw.info_complete = ev->complete;
 		break;
 	case ISDN_CALL_DISCONNECT:
 		gw.disconnects++;
@@ -446,6 +461,8 @@ static void teardown(void)
 	/* libpri controllers cannot be freed; each test leaks one */
 }
 
+static bool far_overlap; /* next far_setup: without Sending Complete */
+
 /* Places a call from the far end on ts (exclusive unless flexible). */
 static void far_setup(unsigned ts, bool exclusive, const char *called)
 {
@@ -455,9 +472,11 @@ static void far_setup(unsigned ts, bool exclusive, const char *called)
 	struct pri_sr *sr = pri_sr_new();
 	pri_sr_set_channel(sr, (int)ts, exclusive, 0);
 	pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH, PRI_LAYER_1_ALAW);
-	pri_sr_set_called(sr, num, PRI_UNKNOWN, 1);
+	pri_sr_set_called(sr, num, PRI_UNKNOWN, far_overlap ? 0 : 1);
 	pri_sr_set_caller(sr, caller, NULL, PRI_UNKNOWN,
 			  PRES_ALLOWED_USER_NUMBER_NOT_SCREENED);
+	/* libpri omits Sending Complete on EuroISDN only in overlap mode */
+	pri_set_overlapdial(far.pri, far_overlap ? 1 : 0);
 	pri_setup(far.pri, far.call, sr);
 	pri_sr_free(sr);
 	far_rearm();
@@ -784,5 +803,41 @@ TEST(glare_on_the_network_side_our_call_wins)
 	struct isdn_span_status st;
 	isdn_span_status(span(), &st);
 	CHECK_INT(st.glares, 0);
+	teardown();
+}
+
+static unsigned want_infos;
+static bool got_infos(void)
+{
+	return gw.infos >= want_infos;
+}
+
+TEST(overlap_receiving_setup_ack_then_information_digits)
+{
+	pair_net = false;
+	CHECK(setup_pair(false, false));
+	gw.react = REACT_SETUP_ACK;
+	far_overlap = true;
+	far_setup(3, true, "30");
+	far_overlap = false;
+	want_setups = 1;
+	CHECK(run_until(got_setups, 2000));
+	CHECK_STR(gw.setup_called, "30");
+	CHECK(!gw.setup_complete);
+	WAIT_FAR(PRI_EVENT_SETUP_ACK, 1);
+	/* Q.931 §5.2.4.2: the rest of the number, a digit per message */
+	pri_information(far.pri, far.call, '5');
+	pri_information(far.pri, far.call, '7');
+	far_rearm();
+	want_infos = 2;
+	CHECK(run_until(got_infos, 2000));
+	CHECK_STR(gw.digits, "57");
+	CHECK(!gw.info_complete);
+	/* the number is complete: the call goes on as usual */
+	CHECK(isdn_call_proceeding(gw.call) == 0);
+	CHECK(isdn_call_answer(gw.call) == 0);
+	WAIT_FAR(PRI_EVENT_ANSWER, 1);
+	/* a SETUP ACKNOWLEDGE only answers a SETUP */
+	CHECK(isdn_call_setup_ack(gw.call) == -EALREADY);
 	teardown();
 }
