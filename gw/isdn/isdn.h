@@ -50,10 +50,10 @@ struct isdn_setup {
 	char redirecting[32];
 	int redirecting_plan, redirecting_pres, redirecting_reason;
 	int redirecting_count; /* diversions so far; 0 = unknown (1) */
-	bool complete;	  /* Sending Complete / en-bloc */
-	int transfer_cap; /* PRI_TRANS_CAP_* */
-	int layer1;	  /* PRI_LAYER_1_* */
-	unsigned ts;	  /* B-channel; 0 = any */
+	bool complete;	       /* Sending Complete / en-bloc */
+	int transfer_cap;      /* PRI_TRANS_CAP_* */
+	int layer1;	       /* PRI_LAYER_1_* */
+	unsigned ts;	       /* B-channel; 0 = any */
 	bool exclusive;
 };
 

@@ -38,8 +38,8 @@ struct isdn_frame {
 	char called[32], calling[32];
 	char redirecting[32];	/* Redirecting number digits, "" if none */
 	int redirecting_reason; /* its reason for redirection, -1 */
-	bool sending_complete; /* the Sending complete IE (§4.5.27) */
-	bool bad_ie;	       /* an IE ran past the end of the message */
+	bool sending_complete;	/* the Sending complete IE (§4.5.27) */
+	bool bad_ie;		/* an IE ran past the end of the message */
 };
 
 /*
