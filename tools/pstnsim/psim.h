@@ -213,10 +213,10 @@ void psim_span_media(struct psim_span *s, unsigned ts, struct psim_call *c);
 void psim_span_chan_busy(struct psim_span *s, unsigned ts, bool busy);
 /* Re-arms libpri's timer after an API call made outside the span. */
 void psim_span_kick(struct psim_span *s);
-/* The next INFORMATION message sent on the span carries Sending Complete
- * (libpri's pri_information() never adds it; the IE is appended on the
- * wire). */
-void psim_span_complete_next_info(struct psim_span *s);
+/* Whether the next INFORMATION message sent on the span carries Sending
+ * Complete (libpri's pri_information() never adds it; the IE is appended
+ * on the wire). */
+void psim_span_complete_next_info(struct psim_span *s, bool on);
 
 /* psim_host.c */
 int psim_host_listen(struct psim *p, const char *path, char *err, size_t cap);

@@ -462,8 +462,13 @@ static void digit_fired(struct loop_timer *t)
 		return;
 	bool last = c->digits_sent + 1 == n;
 	if (last && c->req.sending_complete)
-		psim_span_complete_next_info(c->span);
-	pri_information(psim_span_pri(c->span), c->q, d[c->digits_sent++]);
+		psim_span_complete_next_info(c->span, true);
+	if (pri_information(psim_span_pri(c->span), c->q,
+			    d[c->digits_sent++]) != 0) {
+		log_warn("call %u: INFORMATION not sent", c->id);
+		psim_span_complete_next_info(c->span, false);
+		return;
+	}
 	if (!last)
 		loop_timer_start(c->p->loop, t, c->req.digit_gap_ms);
 	psim_span_kick(c->span);

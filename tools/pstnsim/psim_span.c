@@ -145,9 +145,9 @@ static int io_read(struct pri *pri, void *buf, int len)
 	}
 }
 
-void psim_span_complete_next_info(struct psim_span *s)
+void psim_span_complete_next_info(struct psim_span *s, bool on)
 {
-	s->complete_next_info = true;
+	s->complete_next_info = on;
 }
 
 /*
