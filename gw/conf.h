@@ -105,7 +105,12 @@ struct conf_tg {
 	unsigned retry_after_s;	 /* Retry-After on 503 when full */
 	unsigned t301_s;	 /* alerting: answer timeout */
 	unsigned t310_s;	 /* CALL PROCEEDING: next message timeout */
-	char sip_auth_user[64];	 /* answer 401/407 from sip_dest with these */
+	/* overlap receiving from the PSTN (Q.931 §5.2.4) */
+	bool overlap;		/* off: en-bloc, every SETUP is complete */
+	unsigned t302_s;	/* T302: wait for the next INFORMATION */
+	unsigned min_digits;	/* fewer at T302 expiry: cause 28 */
+	unsigned max_digits;	/* this many: complete at once; 0 = none */
+	char sip_auth_user[64]; /* answer 401/407 from sip_dest with these */
 	char sip_auth_password[64];
 	uint64_t set_mask;
 	unsigned line;

@@ -252,6 +252,11 @@ static int check_tg_values(const struct conf *c, const struct conf_tg *tg,
 	if (cause_map_parse_sip(&map, tg->causes_sip, msg, sizeof(msg)))
 		return fail_at(c, (unsigned)tg_line(tg, "causes_sip"), err, cap,
 			       "trunk group %s: causes_sip: %s", tg->name, msg);
+	if (tg->max_digits && tg->max_digits < tg->min_digits)
+		return fail_at(c, (unsigned)tg_line(tg, "max_digits"), err, cap,
+			       "trunk group %s: max_digits %u is below "
+			       "min_digits %u",
+			       tg->name, tg->max_digits, tg->min_digits);
 	if (tg->sip_dest[0]) {
 		struct sip_uri u;
 		struct sip_peer peer;

@@ -162,6 +162,19 @@ static const struct conf_key tg_keys[] = {
      "Q.931 T301: alerting without answer"},
     {"t310_s", CK_UINT, OFF(conf_tg, t310_s), 0, 1, 120, NULL, "30",
      "Q.931 T310: CALL PROCEEDING without ALERTING, PROGRESS or CONNECT"},
+    {"overlap", CK_BOOL, OFF(conf_tg, overlap), 0, 0, 0, NULL, "no",
+     "overlap receiving (Q.931 5.2.4): a SETUP without Sending Complete "
+     "gets SETUP ACKNOWLEDGE and the number is completed by INFORMATION "
+     "digits; no = en-bloc"},
+    {"t302_s", CK_UINT, OFF(conf_tg, t302_s), 0, 1, 60, NULL, "15",
+     "Q.931 T302: overlap receiving, wait for the next digits; at expiry "
+     "the number so far is routed"},
+    {"min_digits", CK_UINT, OFF(conf_tg, min_digits), 0, 1, 30, NULL, "1",
+     "overlap: a called number shorter than this at T302 expiry is "
+     "cleared with cause 28"},
+    {"max_digits", CK_UINT, OFF(conf_tg, max_digits), 0, 0, 30, NULL, "0",
+     "overlap: a called number this long is complete and routed at once; "
+     "0 = wait for Sending Complete or T302"},
     {"sip_auth_user", STR(conf_tg, sip_auth_user), 0, 0, NULL, "",
      "user name for digest challenges from sip_dest (RFC 7616)"},
     {"sip_auth_password", STR(conf_tg, sip_auth_password), 0, 0, NULL, "",

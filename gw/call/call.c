@@ -35,6 +35,7 @@ static void call_destroy(struct call *c)
 	struct loop *l = c->gw->loop;
 	loop_timer_stop(l, &c->t301);
 	loop_timer_stop(l, &c->t310);
+	loop_timer_stop(l, &c->t302);
 	loop_timer_stop(l, &c->maxdur);
 	loop_defer_cancel(l, &c->free_defer);
 	call_rtp_close(c);
@@ -81,6 +82,7 @@ struct call *call_new(struct gw *gw, enum call_dir dir)
 	c->t_start_ms = loop_now_ms(gw->loop);
 	loop_timer_init(&c->t301, NULL, c);
 	loop_timer_init(&c->t310, NULL, c);
+	loop_timer_init(&c->t302, NULL, c);
 	loop_timer_init(&c->maxdur, NULL, c);
 	c->next = t->head;
 	t->head = c;
@@ -219,6 +221,9 @@ void call_on_isdn(void *arg, struct isdn_call *ic, const struct isdn_call_ev *ev
 		on_setup(gw, ic, ev->setup);
 		return;
 	case ISDN_CALL_INFO:
+		if (c)
+			call_overlap_info(c, ev->digits, ev->complete);
+		return;
 	case ISDN_CALL_SETUP_ACK:
 		return;
 	case ISDN_CALL_PROCEEDING:

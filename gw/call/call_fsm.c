@@ -70,6 +70,7 @@ static void timers_stop(struct call *c)
 {
 	loop_timer_stop(c->gw->loop, &c->t301);
 	loop_timer_stop(c->gw->loop, &c->t310);
+	loop_timer_stop(c->gw->loop, &c->t302);
 	loop_timer_stop(c->gw->loop, &c->maxdur);
 }
 

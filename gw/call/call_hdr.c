@@ -3,7 +3,7 @@
  * Reason header (RFC 3326), the calling party from P-Asserted-Identity /
  * From with Privacy (RFC 3325 §9, RFC 3323 §4.2) to a number with
  * presentation and screening, and the redirecting number from Diversion
- * (RFC 5806 §4) with its reason.
+ * (RFC 5806 §4) with its reason (History-Info: call_hdr_hi.c).
  */
 #include <errno.h>
 #include <libpri.h>
@@ -142,8 +142,14 @@ static int diversion_reason(struct pl r)
 	return PRI_REDIR_UNKNOWN;
 }
 
+/* Value of a 1-2 digit view (checked by the caller). */
+static int atoi_2(struct pl d)
+{
+	return d.l == 1 ? d.p[0] - '0' : (d.p[0] - '0') * 10 + d.p[1] - '0';
+}
+
 int call_hdr_diversion(const struct sip_msg *m, char *num, size_t cap,
-		       int *reason)
+		       int *reason, int *count)
 {
 	struct sip_iter it = SIP_ITER_INIT;
 	struct sip_addr a;
@@ -155,8 +161,15 @@ int call_hdr_diversion(const struct sip_msg *m, char *num, size_t cap,
 	}
 	struct pl r;
 	*reason = PRI_REDIR_UNKNOWN;
+	*count = 1;
 	if (pl_isset(a.params) && sip_param_find(a.params, "reason", &r) == 0 &&
 	    pl_isset(r))
 		*reason = diversion_reason(r);
+	/* RFC 5806 §4: counter, the diversions this entry stands for */
+	if (pl_isset(a.params) &&
+	    sip_param_find(a.params, "counter", &r) == 0 && pl_isset(r) &&
+	    r.l <= 2 && r.p[0] >= '1' && r.p[0] <= '9' &&
+	    (r.l == 1 || (r.p[1] >= '0' && r.p[1] <= '9')))
+		*count = atoi_2(r);
 	return 0;
 }

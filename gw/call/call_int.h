@@ -103,7 +103,10 @@ struct call {
 	/* numbers as received and as sent */
 	char called_in[NUMBER_MAX], calling_in[NUMBER_MAX];
 	char called_e164[NUMBER_MAX];
-	struct isdn_setup setup; /* SIP->PSTN: what we sent */
+	/* SIP->PSTN: what we sent; PSTN->SIP in overlap: the SETUP as
+	 * received, with the digits of INFORMATION appended */
+	struct isdn_setup setup;
+	bool overlap; /* PSTN->SIP: collecting digits (call_overlap.c) */
 
 	/* media description of the SIP leg */
 	struct sdp_local sdp_local;
@@ -118,7 +121,7 @@ struct call {
 	int cause;	    /* Q.850 cause the call ended with */
 	unsigned sip_code;  /* SIP final status sent or received */
 	char released_by[8]; /* "sip", "pstn", "gw" */
-	struct loop_timer t301, t310, maxdur;
+	struct loop_timer t301, t310, t302, maxdur;
 	struct loop_defer free_defer;
 	uint64_t t_start_ms, t_answer_ms;
 };
@@ -160,6 +163,18 @@ int call_pstn_place(struct call *c);
 void call_pstn_on_setup(struct gw *gw, struct isdn_call *ic,
 			const struct isdn_setup *st);
 int call_media_start(struct call *c, enum media_mode mode);
+/* PSTN->SIP: offers the call with the complete SETUP st to the SIP side
+ * (numbers to E.164, INVITE, CALL PROCEEDING). Returns 0 or a Q.850 cause
+ * (the caller clears the call with it). */
+int call_pstn_offer(struct call *c, const struct isdn_setup *st);
+
+/* call_overlap.c: overlap receiving (Q.931 §5.2.4) */
+/* Whether the SETUP st on tg waits for more digits. */
+bool call_overlap_wanted(const struct call_tg *tg, const struct isdn_setup *st);
+/* SETUP ACKNOWLEDGE and T302 for c (c->ic, c->tg set). 0 or a cause. */
+int call_overlap_start(struct call *c, const struct isdn_setup *st);
+/* INFORMATION digits for c; complete: Sending Complete came with them. */
+void call_overlap_info(struct call *c, const char *digits, bool complete);
 
 /* call_sip.c: the SIP leg */
 extern const struct sip_sess_handlers call_sip_handlers;
@@ -175,8 +190,19 @@ void call_rtp_close(struct call *c);
 int call_hdr_reason(char *buf, size_t cap, int cause);
 int call_hdr_calling(const struct sip_msg *m, char *num, size_t cap,
 		     int *pres);
+/* Redirecting number (as in the header), Q.931 reason and redirection
+ * count from the top-most Diversion (RFC 5806; count from its counter).
+ * Returns 0 or -ENOENT (num empty). */
 int call_hdr_diversion(const struct sip_msg *m, char *num, size_t cap,
-		       int *reason);
+		       int *reason, int *count);
+/* The same from History-Info (RFC 7044, call_hdr_hi.c): the diverting
+ * party of the most recent retarget with a redirection cause; count is
+ * the number of diversions. 0, -ENOENT or -ENOMEM. */
+int call_hdr_history_info(const struct sip_msg *m, char *num, size_t cap,
+			  int *reason, int *count);
+/* Diversion if present, else History-Info. */
+int call_hdr_redirecting(const struct sip_msg *m, char *num, size_t cap,
+			 int *reason, int *count);
 int call_hdr_uri_number(struct pl uri, char *num, size_t cap);
 
 #endif

@@ -251,6 +251,22 @@ static int setup_to_e164(struct call *c, const struct isdn_setup *st,
 	return 0;
 }
 
+int call_pstn_offer(struct call *c, const struct isdn_setup *st)
+{
+	snprintf(c->called_in, sizeof(c->called_in), "%s", st->called);
+	struct isdn_setup out = *st;
+	int cause = setup_to_e164(c, st, out.calling, out.redirecting);
+	if (!cause)
+		cause = call_sip_connect(c, &out);
+	if (cause)
+		return cause;
+	/* Q.931 §5.2.5.2: the SETUP is taken; T303 stops at the network
+	 * (after SETUP ACKNOWLEDGE, §5.2.4.2: the number is complete) */
+	isdn_call_proceeding(c->ic);
+	c->state = CALL_ST_OUT_SENT;
+	return 0;
+}
+
 void call_pstn_on_setup(struct gw *gw, struct isdn_call *ic,
 			const struct isdn_setup *st)
 {
@@ -276,17 +292,12 @@ void call_pstn_on_setup(struct gw *gw, struct isdn_call *ic,
 	isdn_call_set_user(ic, c);
 	snprintf(c->called_in, sizeof(c->called_in), "%s", st->called);
 	snprintf(c->calling_in, sizeof(c->calling_in), "%s", st->calling);
-	struct isdn_setup out = *st;
-	cause = setup_to_e164(c, st, out.calling, out.redirecting);
-	if (!cause)
-		cause = call_sip_connect(c, &out);
-	if (cause) {
+	if (call_overlap_wanted(tg, st))
+		cause = call_overlap_start(c, st);
+	else
+		cause = call_pstn_offer(c, st);
+	if (cause)
 		call_abort(c, cause);
-		return;
-	}
-	/* Q.931 §5.2.5.2: the SETUP is taken; T303 stops at the network */
-	isdn_call_proceeding(ic);
-	c->state = CALL_ST_OUT_SENT;
 	return;
 reject:
 	log_info("call span %u/%u: '%s' -> '%s' rejected with cause %d", span,

@@ -207,12 +207,14 @@ static int invite_route(struct call *c, const struct sip_msg *m,
 		snprintf(c->calling_in, sizeof(c->calling_in), "%s%s",
 			 calling[0] == '+' ? "" : "+", calling);
 	c->setup.calling_pres = pres;
-	int reason;
+	int reason, count;
 	char redir[NUMBER_MAX - 1];
-	if (call_hdr_diversion(m, redir, sizeof(redir), &reason) == 0) {
+	if (call_hdr_redirecting(m, redir, sizeof(redir), &reason, &count) ==
+	    0) {
 		snprintf(c->setup.redirecting, sizeof(c->setup.redirecting),
 			 "%s%s", redir[0] == '+' ? "" : "+", redir);
 		c->setup.redirecting_reason = reason;
+		c->setup.redirecting_count = count;
 		c->setup.redirecting_pres = PRES_ALLOWED_USER_NUMBER_NOT_SCREENED;
 	}
 

@@ -56,6 +56,7 @@ static void put_counters(struct json_out *o, const struct isdn_span_status *st)
 	json_kv_uint(o, "service_tx", st->service_tx);
 	json_kv_uint(o, "service_rx", st->service_rx);
 	json_kv_uint(o, "opens", st->reopens);
+	json_kv_uint(o, "glares", st->glares);
 	json_obj_end(o);
 }
 

@@ -49,10 +49,11 @@ struct isdn_setup {
 	char calling_name[64];
 	char redirecting[32];
 	int redirecting_plan, redirecting_pres, redirecting_reason;
-	bool complete;	  /* Sending Complete / en-bloc */
-	int transfer_cap; /* PRI_TRANS_CAP_* */
-	int layer1;	  /* PRI_LAYER_1_* */
-	unsigned ts;	  /* B-channel; 0 = any */
+	int redirecting_count; /* diversions so far; 0 = unknown (1) */
+	bool complete;	       /* Sending Complete / en-bloc */
+	int transfer_cap;      /* PRI_TRANS_CAP_* */
+	int layer1;	       /* PRI_LAYER_1_* */
+	unsigned ts;	       /* B-channel; 0 = any */
 	bool exclusive;
 };
 
@@ -73,7 +74,8 @@ struct isdn_call_ev {
 	int cause;    /* Q.850 cause, 0 if none */
 	int progress; /* Q.931 progress description, 0 if none */
 	const struct isdn_setup *setup;
-	const char *digits;
+	const char *digits; /* ISDN_CALL_INFO: the digits this message added */
+	bool complete; /* ISDN_CALL_INFO: Sending Complete came with them */
 };
 
 struct isdn_handlers {
@@ -101,6 +103,7 @@ struct isdn_span_status {
 	uint64_t dchan_ups, dchan_downs, calls_in, calls_out, calls_rejected;
 	uint64_t restarts_tx, restarts_rx, service_tx, service_rx;
 	uint64_t reopens;
+	uint64_t glares; /* channels our outgoing call lost to the network */
 };
 
 struct isdn_chan_status {
@@ -146,6 +149,14 @@ int isdn_chan_block(struct isdn_span *s, unsigned ts, bool block);
 /* Sends RESTART for timeslot ts, or for every idle channel if ts == 0. */
 int isdn_span_restart(struct isdn_span *s, unsigned ts);
 
+/*
+ * Glare (Q.931 §5.7), the pure rule: whether the far end's exclusive SETUP
+ * for a channel held by a call of ours (outgoing or not, already answered
+ * by the far end or not) on a span of our side takes the channel.
+ */
+bool isdn_chan_network_wins(enum conf_side side, bool ours_outgoing,
+			    bool far_end_responded);
+
 /* Picks an idle, unblocked B-channel by hunt order; 0 if none. */
 unsigned isdn_span_hunt(struct isdn_span *s, enum conf_hunt hunt);
 /* The same, never returning except_ts (a channel just refused). */
@@ -178,6 +189,10 @@ bool isdn_call_outgoing(const struct isdn_call *c);
 
 /* Incoming call responses (Q.931 §5.2). Return 0 or -errno. */
 int isdn_call_proceeding(struct isdn_call *c);
+/* Overlap receiving (Q.931 §5.2.4.1): SETUP ACKNOWLEDGE to an incoming
+ * SETUP without Sending Complete; the rest of the called number follows as
+ * ISDN_CALL_INFO events. */
+int isdn_call_setup_ack(struct isdn_call *c);
 int isdn_call_alerting(struct isdn_call *c, bool inband);
 int isdn_call_progress(struct isdn_call *c, int progress);
 int isdn_call_answer(struct isdn_call *c);

@@ -114,9 +114,12 @@ static struct isdn_call *call_new(struct isdn_span *s, q931_call *q,
 }
 
 /*
- * Q.931 §5.2.3.1: an exclusive channel must be taken as offered; a
- * preferred one may be replaced. On the network side, or when none is
- * indicated, we choose. Returns the timeslot or 0.
+ * Q.931 §5.2.3.1 (network to user) and §5.1.2 (user to network): an
+ * exclusive channel must be taken as offered or refused with 44; a
+ * preferred one may be replaced, and when none is indicated we choose.
+ * A channel our own outgoing call holds may still go to the network's
+ * exclusive SETUP on the user side (glare, isdn_chan_glare_yield).
+ * Returns the timeslot or 0.
  */
 static unsigned pick_incoming_ts(struct isdn_span *s, int channel,
 				 bool flexible)
@@ -126,8 +129,8 @@ static unsigned pick_incoming_ts(struct isdn_span *s, int channel,
 			    : (unsigned)channel & 0xff;
 	if (want && want <= TDM_MAX_TIMESLOTS && isdn_chan_available(s, want))
 		return want;
-	if (want && !flexible && s->conf.side == CONF_SIDE_CPE)
-		return 0;
+	if (want && !flexible)
+		return isdn_chan_glare_yield(s, want) ? want : 0;
 	for (unsigned ts = 1; ts <= TDM_MAX_TIMESLOTS; ts++)
 		if (isdn_chan_available(s, ts))
 			return ts;
@@ -260,11 +263,35 @@ static void on_call_event(struct isdn_span *s, q931_call *q,
 	notify(c, type, cause, progress);
 }
 
+/* Overlap receiving (Q.931 §5.2.4.2): INFORMATION with more of the
+ * called number, and Sending Complete when the network knows it is all. */
+static void on_info(struct isdn_span *s, const pri_event_ring *r)
+{
+	struct isdn_call *c = call_find(s, r->call);
+	if (!c || c->outgoing || c->phase != ISDN_PH_SETUP)
+		return;
+	char digits[32];
+	copy_field(digits, sizeof(digits), r->callednum);
+	isdn_log(LOG_LVL_DEBUG, s, "call %u: INFORMATION '%s'%s", c->id, digits,
+		 r->complete ? " (sending complete)" : "");
+	struct isdn_call_ev ev = {
+	    .type = ISDN_CALL_INFO,
+	    .digits = digits,
+	    .complete = r->complete != 0,
+	};
+	struct isdn *i = s->isdn;
+	if (!i->freeing)
+		i->h->call_event(i->arg, c, &ev);
+}
+
 void isdn_call_on_event(struct isdn_span *s, pri_event *e)
 {
 	switch (e->e) {
 	case PRI_EVENT_RING:
 		on_ring(s, &e->ring);
+		break;
+	case PRI_EVENT_INFO_RECEIVED:
+		on_info(s, &e->ring);
 		break;
 	case PRI_EVENT_HANGUP:
 		on_hangup(s, &e->hangup);
@@ -320,6 +347,14 @@ int isdn_call_proceeding(struct isdn_call *c)
 	if (c->phase != ISDN_PH_SETUP || c->outgoing)
 		return -EALREADY;
 	return call_act(c, pri_proceeding(c->span->pri, c->q, (int)c->ts, 0));
+}
+
+int isdn_call_setup_ack(struct isdn_call *c)
+{
+	if (c->phase != ISDN_PH_SETUP || c->outgoing)
+		return -EALREADY;
+	return call_act(c,
+			pri_need_more_info(c->span->pri, c->q, (int)c->ts, 0));
 }
 
 int isdn_call_alerting(struct isdn_call *c, bool inband)
@@ -400,10 +435,20 @@ static void sr_fill(struct pri_sr *sr, struct isdn_setup *st, unsigned ts)
 	pri_sr_set_caller(sr, st->calling[0] ? st->calling : NULL,
 			  st->calling_name[0] ? st->calling_name : NULL,
 			  st->calling_plan, st->calling_pres);
-	if (st->redirecting[0])
-		pri_sr_set_redirecting(
-		    sr, st->redirecting, st->redirecting_plan,
-		    st->redirecting_pres, st->redirecting_reason);
+	if (st->redirecting[0]) {
+		/* the Redirecting number IE; libpri uses the count where the
+		 * switch type carries one (diversion supplementary service) */
+		struct pri_party_redirecting r;
+		memset(&r, 0, sizeof(r));
+		r.from.number.valid = 1;
+		r.from.number.presentation = st->redirecting_pres;
+		r.from.number.plan = st->redirecting_plan;
+		snprintf(r.from.number.str, sizeof(r.from.number.str), "%s",
+			 st->redirecting);
+		r.count = st->redirecting_count > 0 ? st->redirecting_count : 1;
+		r.reason = r.orig_reason = st->redirecting_reason;
+		pri_sr_set_redirecting_parties(sr, &r);
+	}
 }
 
 int isdn_call_place(struct isdn_span *s, const struct isdn_setup *st,

@@ -32,6 +32,45 @@ bool isdn_chan_available(const struct isdn_span *s, unsigned ts)
 	       !ch->blocked_far;
 }
 
+/* ---- glare: both ends seize one channel (Q.931 §5.7) ---- */
+
+/*
+ * Q.931 §5.7 (call collisions): when a call from the network and a call
+ * request from the user select the same channel, the network gives
+ * priority to its own call and clears the user's (§5.1.2: cause 44 when
+ * the channel asked for cannot be given). So on the CPE side the network's
+ * SETUP wins a channel that our outgoing call has only asked for (SETUP sent,
+ * no answer from the network yet); once the network has answered our SETUP the
+ * channel is ours and its SETUP is refused with 44 (§5.2.3.1). On the NET side
+ * we are the network: our call always wins, and the user's SETUP is refused
+ * with 44.
+ */
+bool isdn_chan_network_wins(enum conf_side side, bool ours_outgoing,
+			    bool far_end_responded)
+{
+	return side == CONF_SIDE_CPE && ours_outgoing && !far_end_responded;
+}
+
+bool isdn_chan_glare_yield(struct isdn_span *s, unsigned ts)
+{
+	if (ts < 1 || ts > TDM_MAX_TIMESLOTS)
+		return false;
+	struct isdn_chan *ch = &s->chan[ts];
+	struct isdn_call *c = ch->call;
+	if (!c || ch->blocked_near || ch->blocked_far ||
+	    !isdn_chan_network_wins(s->conf.side, c->outgoing, c->responded))
+		return false;
+	isdn_log(LOG_LVL_NOTICE, s,
+		 "glare on channel %u: the network's SETUP wins it (Q.931 "
+		 "§5.7); our call %u waits to be cleared",
+		 ts, c->id);
+	s->cnt.glares++;
+	c->ts = 0;
+	ch->call = NULL;
+	isdn_chan_set(s, ts, ISDN_CH_IDLE);
+	return true;
+}
+
 /* The k-th timeslot (0-based) to try in hunt order. */
 static unsigned hunt_ts(const struct isdn_span *s, enum conf_hunt hunt,
 			unsigned k)

@@ -146,6 +146,17 @@ static void decode_ie(struct isdn_frame *f, unsigned id, const uint8_t *v,
 				    n - i);
 		break;
 	}
+	case 0x74: { /* Redirecting number (Q.952): octets 3, 3a, 3b */
+		size_t i = 0;
+		while (i < n && i < 2 && !(v[i] & 0x80))
+			i++; /* octet 3 or 3a without the extension bit */
+		if (i == 2 && i < n)
+			f->redirecting_reason = v[i] & 0x0f; /* octet 3b */
+		if (i + 1 <= n)
+			copy_digits(f->redirecting, sizeof(f->redirecting),
+				    v + i + 1, n - i - 1);
+		break;
+	}
 	case 0x70: /* Called party number, §4.5.8 */
 		if (n >= 1)
 			copy_digits(f->called, sizeof(f->called), v + 1, n - 1);
@@ -194,6 +205,8 @@ static void decode_q931(struct isdn_frame *f, const uint8_t *m, size_t n)
 		if (id & 0x80) { /* single-octet IE, §4.5.1 */
 			if ((id & 0xf0) == 0x90)
 				codeset = id & 0x07; /* shift; locking or not */
+			else if (id == 0xa1) /* Sending complete, §4.5.27 */
+				f->sending_complete = true;
 			i++;
 			continue;
 		}
@@ -210,7 +223,7 @@ static void decode_q931(struct isdn_frame *f, const uint8_t *m, size_t n)
 int isdn_frame_decode(struct isdn_frame *f, const uint8_t *frame, size_t len)
 {
 	memset(f, 0, sizeof(*f));
-	f->cause = f->chan = f->progress = -1;
+	f->cause = f->chan = f->progress = f->redirecting_reason = -1;
 	f->restart_class = f->change_status = -1;
 	f->msg = "";
 	f->lapd = "";

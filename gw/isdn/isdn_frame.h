@@ -36,7 +36,10 @@ struct isdn_frame {
 	int restart_class; /* Restart indicator class, -1 */
 	int change_status; /* SERVICE change status, -1 */
 	char called[32], calling[32];
-	bool bad_ie; /* an IE ran past the end of the message */
+	char redirecting[32];	/* Redirecting number digits, "" if none */
+	int redirecting_reason; /* its reason for redirection, -1 */
+	bool sending_complete;	/* the Sending complete IE (§4.5.27) */
+	bool bad_ie;		/* an IE ran past the end of the message */
 };
 
 /*

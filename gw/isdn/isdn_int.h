@@ -88,6 +88,14 @@ void isdn_chan_on_service(struct isdn_span *s, int channel, int status,
 			  bool ack);
 /* Whether ts is configured, idle and unblocked. */
 bool isdn_chan_available(const struct isdn_span *s, unsigned ts);
+/*
+ * Glare on the user side (Q.931 §5.7): the network's SETUP asks for ts
+ * exclusively while our own outgoing call still waits on ts. If the rule
+ * gives the channel to the network, detaches our call from ts (it keeps
+ * no channel and ends when the network clears it, cause 44) and returns
+ * true; ts is then idle for the network's call.
+ */
+bool isdn_chan_glare_yield(struct isdn_span *s, unsigned ts);
 
 /* isdn_call.c */
 void isdn_call_on_event(struct isdn_span *s, pri_event *e);

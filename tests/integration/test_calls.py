@@ -44,6 +44,12 @@ hangup_ms = 500
 behaviour = silent
 [number 30109]
 behaviour = proceeding
+[number 30111]
+behaviour = glare
+glare_called = 30777
+glare_calling = 301555
+alert_ms = 50
+answer_ms = 100
 """
 
 
@@ -184,6 +190,81 @@ def cause_44_is_retried_once_on_another_channel():
     check_eq(len(setups), 2, "SETUPs sent")
     check(setups[0].get("chan") != setups[1].get("chan"),
           "second SETUP on another channel", setups)
+
+
+@test
+def glare_network_call_wins_and_ours_is_retried_on_another_channel():
+    s = Setup()
+    # the network's colliding call goes to the trunk group's SIP dest
+    u = uas(s, "uas_answer_bye", HOLD_MS=300)
+    res = s.uac("uac_answer", "+4930111", HOLD_MS=500)
+    check(res.ok, "sipp failed", res.describe())
+    check_eq(res.final_code(), 200, "final response after the retry")
+    glare = s.ps.wait_event(5, 0, type="call_glare")
+    x, ours, theirs = glare["chan"], glare["call"], glare["glare_call"]
+    setups = s.q931(dir="rx", msg="SETUP")
+    check_eq(len(setups), 2, "SETUPs from gwd")
+    check_eq(setups[0].get("chan"), x, "first SETUP on the glare channel")
+    check(setups[1].get("chan") not in (None, x),
+          "retry on another channel", setups)
+    # pstnsim's own SETUP on x went out before it refused gwd's with 44
+    tx_setup = s.q931(dir="tx", msg="SETUP")
+    check(tx_setup and tx_setup[0].get("chan") == x,
+          "pstnsim's SETUP on the glare channel", tx_setup)
+    rc = s.q931(dir="tx", msg="RELEASE COMPLETE")
+    check(rc and rc[0].get("cause") == 44, "RELEASE COMPLETE 44", rc)
+    check(tx_setup[0]["seq"] < rc[0]["seq"], "SETUP before the refusal")
+    rel = s.ps.wait_event(5, 0, type="call_released", call=ours)
+    check_eq(rel["cause"], 44, "gwd's first call released with")
+    # gwd accepted the network's call on x: CALL PROCEEDING, not 44
+    procs = s.q931(dir="rx", msg="CALL PROCEEDING")
+    check(any(p.get("chan") == x for p in procs),
+          "CALL PROCEEDING from gwd on the glare channel", procs)
+    check_eq(s.q931(dir="rx", msg="RELEASE COMPLETE", cause=44), [],
+             "gwd refused nothing with 44")
+    s.ps.wait_event(5, 0, type="call_proceeding", call=theirs)
+    s.ps.wait_event(5, 0, type="call_answered", call=theirs)
+    grel = s.ps.wait_event(10, 0, type="call_released", call=theirs)
+    check_eq(grel["cause"], 16, "network's call cleared by the SIP BYE")
+    check_eq(grel["chan"], x, "network's call kept the glare channel")
+    ures = u.wait(10)
+    check(ures.ok, "sipp uas failed", ures.describe())
+    inv = ures.first(direction="received", method="INVITE")
+    check(inv.start_line.startswith("INVITE sip:+4930777@"),
+          "network's call to its called number", inv.start_line)
+    glares = sum(sp["counters"]["glares"]
+                 for sp in s.gw.ctl("spans")["spans"])
+    check_eq(glares, 1, "glares counted by gwd")
+    s.idle()
+    print("  glare on channel %s, retried on %s" % (x, setups[1]["chan"]))
+
+
+HISTORY_INFO = ("History-Info: <sip:+4930120@example.com>;index=1,"
+                "<sip:+4930120@192.0.2.4?Reason=SIP%3Bcause%3D408>;"
+                "index=1.1;rc=1,<sip:+4930100@vm.example.com;cause=408>;"
+                "index=1.2;mp=1")
+
+
+@test
+def history_info_gives_the_redirecting_number_and_diversion_wins():
+    s = Setup()
+    res = s.uac("uac_final", "+4930101", CODE=486,
+                EXTRA_HEADERS=HISTORY_INFO)
+    check(res.ok, "sipp failed", res.describe())
+    setup = s.q931(dir="rx", msg="SETUP")[0]
+    # RFC 7044 + RFC 4458 cause=408: +4930120 diverted on no reply; on
+    # the trunk in national format, Q.931 reason 2 (no reply)
+    check_eq(setup.get("redirecting"), "30120", "redirecting number")
+    check_eq(setup.get("redirecting_reason"), 2, "reason for redirection")
+    since = setup["seq"]
+    res = s.uac("uac_final", "+4930101", CODE=486, name="both",
+                EXTRA_HEADERS=[HISTORY_INFO, "Diversion: "
+                               "<sip:+4930130@p.example.com>;"
+                               "reason=user-busy"])
+    check(res.ok, "sipp failed", res.describe())
+    setup = s.q931(since, dir="rx", msg="SETUP")[0]
+    check_eq(setup.get("redirecting"), "30130", "Diversion wins")
+    check_eq(setup.get("redirecting_reason"), 1, "busy")
 
 
 @test

@@ -107,6 +107,10 @@ def trunk_group_values_are_checked():
                  "another gateway")
     expect_error(tg + "country_code = +49\n",
                  "7: trunk group a: country_code '+49' must be digits")
+    expect_error(tg + "min_digits = 8\nmax_digits = 4\n",
+                 "8: trunk group a: max_digits 4 is below min_digits 8")
+    expect_error(tg + "t302_s = 0\n",
+                 "7: bad value '0' for t302_s: must be 1..60")
 
 
 @test

@@ -188,6 +188,7 @@ static struct {
 	struct far_event ev[MAX_EVENTS];
 	unsigned nev;
 	q931_call *call;
+	q931_call *ring_call; /* the last SETUP from the gateway */
 	bool up;
 } far;
 
@@ -239,6 +240,11 @@ static void far_record(pri_event *e)
 		break;
 	case PRI_EVENT_ANSWER:
 		fe.channel = e->answer.channel & 0xff;
+		break;
+	case PRI_EVENT_RING:
+		/* the gateway's SETUP: left unanswered for the test to act */
+		fe.channel = e->ring.channel & 0xff;
+		far.ring_call = e->ring.call;
 		break;
 	default:
 		break;
@@ -311,6 +317,7 @@ enum reaction {
 	REACT_ANSWER,
 	REACT_REJECT,
 	REACT_NONE,
+	REACT_SETUP_ACK, /* overlap receiving */
 };
 
 static struct {
@@ -321,6 +328,9 @@ static struct {
 	int last_release_cause;
 	unsigned last_ts;
 	struct isdn_call *call;
+	char setup_called[32], digits[32]; /* overlap: SETUP, INFORMATION */
+	bool setup_complete, info_complete;
+	unsigned infos;
 } gw;
 
 static void on_call(void *arg, struct isdn_call *c,
@@ -332,10 +342,21 @@ static void on_call(void *arg, struct isdn_call *c,
 		gw.setups++;
 		gw.last_ts = ev->setup->ts;
 		gw.call = c;
+		snprintf(gw.setup_called, sizeof(gw.setup_called), "%s",
+			 ev->setup->called);
+		gw.setup_complete = ev->setup->complete;
 		if (gw.react == REACT_ANSWER)
 			isdn_call_answer(c);
 		else if (gw.react == REACT_REJECT)
 			isdn_call_hangup(c, gw.reject_cause);
+		else if (gw.react == REACT_SETUP_ACK)
+			isdn_call_setup_ack(c);
+		break;
+	case ISDN_CALL_INFO:
+		gw.infos++;
+		strncat(gw.digits, ev->digits,
+			sizeof(gw.digits) - strlen(gw.digits) - 1);
+		gw.info_complete = ev->complete;
 		break;
 	case ISDN_CALL_DISCONNECT:
 		gw.disconnects++;
@@ -384,6 +405,8 @@ static bool span_is_up(void)
 	return st.link == ISDN_LINK_UP && st.restarting == 0 && far.up;
 }
 
+static bool pair_net; /* next setup_pair: we are the network side */
+
 /* Sets up both sides for one test: E1 EuroISDN or T1 NI2. */
 static bool setup_pair(bool t1, bool restart_on_up)
 {
@@ -397,7 +420,7 @@ static bool setup_pair(bool t1, bool restart_on_up)
 	    .no = 1,
 	    .layout = t1 ? TDM_T1 : TDM_E1,
 	    .switchtype = t1 ? CONF_SW_NI2 : CONF_SW_EUROISDN,
-	    .side = CONF_SIDE_CPE,
+	    .side = pair_net ? CONF_SIDE_NET : CONF_SIDE_CPE,
 	    .unit = 1,
 	    .blocksize = 160,
 	    .restart_on_up = restart_on_up,
@@ -414,7 +437,7 @@ static bool setup_pair(bool t1, bool restart_on_up)
 	if (isdn_new(&gw.isdn, far.loop, &handlers, NULL) ||
 	    isdn_span_add(gw.isdn, &cs, &pair_ops))
 		return false;
-	far.pri = pri_new_cb(-1, PRI_NETWORK,
+	far.pri = pri_new_cb(-1, pair_net ? PRI_CPE : PRI_NETWORK,
 			     t1 ? PRI_SWITCH_NI2 : PRI_SWITCH_EUROISDN_E1,
 			     far_read, far_write, NULL);
 	if (!far.pri)
@@ -438,6 +461,8 @@ static void teardown(void)
 	/* libpri controllers cannot be freed; each test leaks one */
 }
 
+static bool far_overlap; /* next far_setup: without Sending Complete */
+
 /* Places a call from the far end on ts (exclusive unless flexible). */
 static void far_setup(unsigned ts, bool exclusive, const char *called)
 {
@@ -447,9 +472,11 @@ static void far_setup(unsigned ts, bool exclusive, const char *called)
 	struct pri_sr *sr = pri_sr_new();
 	pri_sr_set_channel(sr, (int)ts, exclusive, 0);
 	pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH, PRI_LAYER_1_ALAW);
-	pri_sr_set_called(sr, num, PRI_UNKNOWN, 1);
+	pri_sr_set_called(sr, num, PRI_UNKNOWN, far_overlap ? 0 : 1);
 	pri_sr_set_caller(sr, caller, NULL, PRI_UNKNOWN,
 			  PRES_ALLOWED_USER_NUMBER_NOT_SCREENED);
+	/* libpri omits Sending Complete on EuroISDN only in overlap mode */
+	pri_set_overlapdial(far.pri, far_overlap ? 1 : 0);
 	pri_setup(far.pri, far.call, sr);
 	pri_sr_free(sr);
 	far_rearm();
@@ -663,5 +690,154 @@ TEST(red_alarm_makes_the_span_unusable)
 	pair_inject(TDM_EV_ALARM, 0);
 	run_for(50);
 	CHECK(isdn_span_usable(span()));
+	teardown();
+}
+
+/* Our outgoing SETUP on ts (preferred on the CPE side, exclusive on NET). */
+static struct isdn_call *gw_place(unsigned ts)
+{
+	struct isdn_setup st = {
+	    .called = "4930100",
+	    .calling = "4930999",
+	    .complete = true,
+	    .transfer_cap = PRI_TRANS_CAP_SPEECH,
+	    .layer1 = PRI_LAYER_1_ALAW,
+	    .ts = ts,
+	    .exclusive = pair_net,
+	};
+	struct isdn_call *c = NULL;
+	if (isdn_call_place(span(), &st, NULL, &c))
+		return NULL;
+	return c;
+}
+
+TEST(glare_rule_gives_the_channel_to_the_network)
+{
+	/* Q.931 §5.7: only the user side yields, and only a channel its
+	 * outgoing call has not had answered yet */
+	CHECK(isdn_chan_network_wins(CONF_SIDE_CPE, true, false));
+	CHECK(!isdn_chan_network_wins(CONF_SIDE_CPE, true, true));
+	CHECK(!isdn_chan_network_wins(CONF_SIDE_CPE, false, false));
+	CHECK(!isdn_chan_network_wins(CONF_SIDE_NET, true, false));
+	CHECK(!isdn_chan_network_wins(CONF_SIDE_NET, false, true));
+}
+
+TEST(glare_on_the_user_side_the_network_call_takes_the_channel)
+{
+	pair_net = false;
+	CHECK(setup_pair(false, false));
+	gw.react = REACT_NONE;
+	struct isdn_call *out = gw_place(5);
+	CHECK(out != NULL);
+	WAIT_FAR(PRI_EVENT_RING, 1);
+	CHECK_INT(far_last(PRI_EVENT_RING)->channel, 5);
+	/* the network seized 5 at the same moment: its SETUP arrives */
+	far_setup(5, true, "1010");
+	want_setups = 1;
+	CHECK(run_until(got_setups, 2000));
+	CHECK_INT(gw.last_ts, 5);
+	CHECK_INT(far_count(PRI_EVENT_HANGUP, -1), 0); /* not refused */
+	struct isdn_chan_status cs;
+	isdn_chan_status(span(), 5, &cs);
+	CHECK_INT(cs.state, ISDN_CH_BUSY);
+	CHECK(!cs.outgoing);
+	CHECK_INT(cs.call_id, isdn_call_id(gw.call));
+	CHECK_INT(isdn_call_ts(out), 0);
+	struct isdn_span_status st;
+	isdn_span_status(span(), &st);
+	CHECK_INT(st.glares, 1);
+	/* the network clears our call with 44 (Q.931 §5.1.2) */
+	pri_hangup(far.pri, far.ring_call, PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
+	far_rearm();
+	want_releases = 1;
+	CHECK(run_until(got_releases, 2000));
+	CHECK_INT(gw.last_release_cause, PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
+	isdn_chan_status(span(), 5, &cs);
+	CHECK_INT(cs.state, ISDN_CH_BUSY); /* still the network's call */
+	CHECK_INT(cs.call_id, isdn_call_id(gw.call));
+	/* the network's call goes on: answer it, clear it */
+	CHECK(isdn_call_answer(gw.call) == 0);
+	WAIT_FAR(PRI_EVENT_ANSWER, 1);
+	CHECK_INT(far_last(PRI_EVENT_ANSWER)->channel, 5);
+	teardown();
+}
+
+TEST(glare_after_the_network_answered_our_setup_refuses_with_44)
+{
+	pair_net = false;
+	CHECK(setup_pair(false, false));
+	gw.react = REACT_NONE;
+	CHECK(gw_place(6) != NULL);
+	WAIT_FAR(PRI_EVENT_RING, 1);
+	pri_proceeding(far.pri, far.ring_call, 6, 0);
+	far_rearm();
+	run_for(100);
+	far_setup(6, true, "1010");
+	WAIT_FAR(PRI_EVENT_HANGUP, 1);
+	CHECK_INT(far_last(PRI_EVENT_HANGUP)->cause,
+		  PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
+	CHECK_INT(gw.setups, 0);
+	struct isdn_chan_status cs;
+	isdn_chan_status(span(), 6, &cs);
+	CHECK(cs.outgoing);
+	teardown();
+}
+
+TEST(glare_on_the_network_side_our_call_wins)
+{
+	pair_net = true;
+	CHECK(setup_pair(false, false));
+	pair_net = false;
+	gw.react = REACT_NONE;
+	CHECK(gw_place(7) != NULL);
+	WAIT_FAR(PRI_EVENT_RING, 1);
+	/* the user asks for 7 exclusively at the same moment: refused 44 */
+	far_setup(7, true, "1010");
+	WAIT_FAR(PRI_EVENT_HANGUP, 1);
+	CHECK_INT(far_last(PRI_EVENT_HANGUP)->cause,
+		  PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
+	CHECK_INT(gw.setups, 0);
+	struct isdn_chan_status cs;
+	isdn_chan_status(span(), 7, &cs);
+	CHECK(cs.outgoing);
+	struct isdn_span_status st;
+	isdn_span_status(span(), &st);
+	CHECK_INT(st.glares, 0);
+	teardown();
+}
+
+static unsigned want_infos;
+static bool got_infos(void)
+{
+	return gw.infos >= want_infos;
+}
+
+TEST(overlap_receiving_setup_ack_then_information_digits)
+{
+	pair_net = false;
+	CHECK(setup_pair(false, false));
+	gw.react = REACT_SETUP_ACK;
+	far_overlap = true;
+	far_setup(3, true, "30");
+	far_overlap = false;
+	want_setups = 1;
+	CHECK(run_until(got_setups, 2000));
+	CHECK_STR(gw.setup_called, "30");
+	CHECK(!gw.setup_complete);
+	WAIT_FAR(PRI_EVENT_SETUP_ACK, 1);
+	/* Q.931 §5.2.4.2: the rest of the number, a digit per message */
+	pri_information(far.pri, far.call, '5');
+	pri_information(far.pri, far.call, '7');
+	far_rearm();
+	want_infos = 2;
+	CHECK(run_until(got_infos, 2000));
+	CHECK_STR(gw.digits, "57");
+	CHECK(!gw.info_complete);
+	/* the number is complete: the call goes on as usual */
+	CHECK(isdn_call_proceeding(gw.call) == 0);
+	CHECK(isdn_call_answer(gw.call) == 0);
+	WAIT_FAR(PRI_EVENT_ANSWER, 1);
+	/* a SETUP ACKNOWLEDGE only answers a SETUP */
+	CHECK(isdn_call_setup_ack(gw.call) == -EALREADY);
 	teardown();
 }

@@ -107,3 +107,38 @@ TEST(truncated_ie_and_codeset_shift)
 	CHECK_INT(isdn_frame_decode(&f, shifted, sizeof(shifted)), 0);
 	CHECK_INT(f.cause, -1);
 }
+
+TEST(sending_complete_and_redirecting_number)
+{
+	const uint8_t setup[] = {
+	    0x00, 0x01, 0x00, 0x00,	  /* I-frame */
+	    0x08, 0x02, 0x00, 0x2b, 0x05, /* SETUP, cref 43 */
+	    0xa1,			  /* Sending complete */
+	    0x74, 0x06, 0x21, 0x00, 0x82,
+	    '3',  '0',	'1',		 /* redirecting:
+					    no reply */
+	    0x70, 0x03, 0xa1, '4',  '9', /* called 49 */
+	};
+	struct isdn_frame f;
+	CHECK_INT(isdn_frame_decode(&f, setup, sizeof(setup)), 0);
+	CHECK(f.sending_complete);
+	CHECK_STR(f.redirecting, "301");
+	CHECK_INT(f.redirecting_reason, 2);
+	CHECK_STR(f.called, "49");
+	/* octet 3 alone (extension bit set): digits follow, no reason */
+	const uint8_t info[] = {
+	    0x00, 0x01, 0x00, 0x00, 0x08, 0x02, 0x80, 0x2b, 0x7b,
+	    0x74, 0x03, 0xa1, '5',  '5',  0x70, 0x02, 0x80, '7',
+	};
+	CHECK_INT(isdn_frame_decode(&f, info, sizeof(info)), 0);
+	CHECK_STR(f.msg, "INFORMATION");
+	CHECK(!f.sending_complete);
+	CHECK_STR(f.redirecting, "55");
+	CHECK_INT(f.redirecting_reason, -1);
+	CHECK_STR(f.called, "7");
+	/* a Redirecting number IE cut short is safe */
+	const uint8_t cut[] = {0x00, 0x01, 0x00, 0x00, 0x08, 0x02, 0x00,
+			       0x2b, 0x05, 0x74, 0x02, 0x21, 0x00};
+	CHECK_INT(isdn_frame_decode(&f, cut, sizeof(cut)), 0);
+	CHECK_STR(f.redirecting, "");
+}

@@ -90,6 +90,8 @@ enum psim_behaviour {
 	PSIM_B_ANNOUNCE,    /* PROGRESS PI=8 + audio, then answer or cause */
 	PSIM_B_SILENT,	    /* no answer at all (the gateway's T303) */
 	PSIM_B_PROCEEDING,  /* CALL PROCEEDING, then nothing */
+	PSIM_B_GLARE,	    /* our own SETUP on the same channel, then 44;
+			     * after glare_count collisions: answer */
 };
 
 struct psim_number {
@@ -99,6 +101,9 @@ struct psim_number {
 	unsigned hangup_ms; /* pstnsim clears answered calls after; 0 never */
 	int cause;	    /* reject, announce-then-disconnect (0: answer) */
 	struct psim_audio_spec audio;
+	/* glare: the colliding call we place, and how many SETUPs collide */
+	char glare_called[PSIM_NUM_MAX], glare_calling[PSIM_NUM_MAX];
+	unsigned glare_count;
 };
 
 const char *psim_behaviour_name(enum psim_behaviour b);
@@ -129,6 +134,8 @@ struct psim_conf {
 	unsigned nnumbers;
 	struct psim_number dflt; /* [number default] or answer */
 	unsigned log_level;
+	/* glare collisions done per number (index as numbers[], then dflt) */
+	unsigned glares_done[PSIM_MAX_NUMBERS + 1];
 };
 
 int psim_conf_load(struct psim_conf *c, const char *path, char *err,
@@ -206,6 +213,10 @@ void psim_span_media(struct psim_span *s, unsigned ts, struct psim_call *c);
 void psim_span_chan_busy(struct psim_span *s, unsigned ts, bool busy);
 /* Re-arms libpri's timer after an API call made outside the span. */
 void psim_span_kick(struct psim_span *s);
+/* Whether the next INFORMATION message sent on the span carries Sending
+ * Complete (libpri's pri_information() never adds it; the IE is appended
+ * on the wire). */
+void psim_span_complete_next_info(struct psim_span *s, bool on);
 
 /* psim_host.c */
 int psim_host_listen(struct psim *p, const char *path, char *err, size_t cap);
@@ -220,6 +231,13 @@ struct psim_call_req {
 	int calling_pres;
 	unsigned hangup_ms; /* clear after answer; 0 never */
 	struct psim_audio_spec audio;
+	/* overlap sending (Q.931 §5.2.4): SETUP without Sending Complete;
+	 * after SETUP ACKNOWLEDGE each of overlap_digits in an INFORMATION,
+	 * digit_gap_ms apart, the last with Sending Complete if asked */
+	bool overlap;
+	char overlap_digits[PSIM_NUM_MAX];
+	unsigned digit_gap_ms;
+	bool sending_complete;
 };
 
 void psim_call_event(struct psim_span *s, pri_event *e);

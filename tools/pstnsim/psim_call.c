@@ -52,7 +52,8 @@ struct psim_call {
 	struct psim_number beh;	  /* incoming: the number's behaviour */
 	struct psim_call_req req; /* outgoing */
 	struct psim_audio *audio;
-	unsigned step; /* behaviour step done */
+	unsigned step;	      /* behaviour step done */
+	unsigned digits_sent; /* overlap: of req.overlap_digits */
 	struct loop_timer timer, hangup_timer, guard;
 	struct loop_defer free_defer;
 	int cause;
@@ -234,6 +235,7 @@ static void behaviour_step(struct loop_timer *t)
 	if (c->state == CS_CLEARING || c->state == CS_RELEASED)
 		return;
 	switch (b->behaviour) {
+	case PSIM_B_GLARE: /* past its collisions: answers (on_ring) */
 	case PSIM_B_ANSWER:
 		if (c->step == 0 && b->alert_ms < b->answer_ms) {
 			c->step = 1;
@@ -329,6 +331,58 @@ static int pick_channel(struct psim_span *s, const pri_event_ring *r,
 	return *ts ? 0 : PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION;
 }
 
+static void originate_fired(struct loop_timer *t);
+
+/*
+ * Glare (Q.931 §5.7): the network seized channel ts for a call of its own
+ * at the moment the gateway's SETUP (call in) asked for it. We send our
+ * SETUP on ts (exclusive) first; the caller then refuses the gateway's
+ * with cause 44. After the number's glare_count collisions it answers
+ * instead. Returns true if this SETUP collides.
+ */
+static bool glare(struct psim_span *s, struct psim_call *in, unsigned ts)
+{
+	struct psim *p = psim_span_psim(s);
+	const struct psim_number *n = psim_number_match(&p->conf, in->called);
+	unsigned idx = n == &p->conf.dflt ? PSIM_MAX_NUMBERS
+					  : (unsigned)(n - p->conf.numbers);
+	if (p->conf.glares_done[idx] >= in->beh.glare_count) {
+		in->beh.behaviour = PSIM_B_ANSWER;
+		return false;
+	}
+	struct psim_call_req req = {
+	    .span = psim_span_no(s),
+	    .chan = ts,
+	    .called_ton = PRI_NATIONAL_ISDN,
+	    .calling_ton = PRI_NATIONAL_ISDN,
+	    .calling_pres = PRES_ALLOWED_USER_NUMBER_NOT_SCREENED,
+	    .hangup_ms = in->beh.hangup_ms,
+	    .audio = in->beh.audio,
+	};
+	snprintf(req.called, sizeof(req.called), "%s", in->beh.glare_called);
+	snprintf(req.calling, sizeof(req.calling), "%s", in->beh.glare_calling);
+	unsigned id;
+	char err[80];
+	if (psim_call_originate(p, &req, &id, err, sizeof(err))) {
+		log_warn("call %u: glare call not placed: %s", in->id, err);
+		return false;
+	}
+	p->conf.glares_done[idx]++;
+	struct psim_call *g = psim_call_find(p, id);
+	originate_fired(&g->timer);
+	struct json_out *o = psim_event_begin(p, "call_glare");
+	json_kv_uint(o, "span", psim_span_no(s));
+	json_kv_uint(o, "chan", ts);
+	json_kv_uint(o, "call", in->id);
+	json_kv_uint(o, "glare_call", id);
+	json_kv_str(o, "called", in->called);
+	psim_event_end(p);
+	log_info("call %u: glare on channel %u: our call %u (to %s) takes "
+		 "it",
+		 in->id, ts, id, req.called);
+	return g->state == CS_SETUP;
+}
+
 static void on_ring(struct psim_span *s, const pri_event_ring *r)
 {
 	struct psim *p = psim_span_psim(s);
@@ -348,6 +402,8 @@ static void on_ring(struct psim_span *s, const pri_event_ring *r)
 		 (int)sizeof(c->calling) - 1, r->callingnum);
 	c->beh = *psim_number_match(&p->conf, r->callednum);
 	c->state = CS_SETUP;
+	if (!cause && c->beh.behaviour == PSIM_B_GLARE && glare(s, c, ts))
+		cause = PRI_CAUSE_REQUESTED_CHAN_UNAVAIL; /* cause 44 */
 	if (cause) {
 		c->ts = 0;
 		call_ev(c, "call_setup");
@@ -396,6 +452,38 @@ static void on_progress(struct psim_call *c, int progress, bool alerting)
 		media_start(c);
 }
 
+/* Overlap sending: the next digit in an INFORMATION (Q.931 §5.2.4.2). */
+static void digit_fired(struct loop_timer *t)
+{
+	struct psim_call *c = t->arg;
+	const char *d = c->req.overlap_digits;
+	size_t n = strlen(d);
+	if (c->state != CS_SETUP || c->digits_sent >= n)
+		return;
+	bool last = c->digits_sent + 1 == n;
+	if (last && c->req.sending_complete)
+		psim_span_complete_next_info(c->span, true);
+	if (pri_information(psim_span_pri(c->span), c->q,
+			    d[c->digits_sent++]) != 0) {
+		log_warn("call %u: INFORMATION not sent", c->id);
+		psim_span_complete_next_info(c->span, false);
+		return;
+	}
+	if (!last)
+		loop_timer_start(c->p->loop, t, c->req.digit_gap_ms);
+	psim_span_kick(c->span);
+}
+
+/* The gateway asks for the rest of the number (Q.931 §5.2.4.1). */
+static void on_setup_ack(struct psim_call *c)
+{
+	call_ev(c, "call_setup_ack");
+	if (!c->req.overlap_digits[0] || c->digits_sent)
+		return;
+	loop_timer_init(&c->timer, digit_fired, c);
+	loop_timer_start(c->p->loop, &c->timer, c->req.digit_gap_ms);
+}
+
 void psim_call_event(struct psim_span *s, pri_event *e)
 {
 	struct psim *p = psim_span_psim(s);
@@ -422,6 +510,11 @@ void psim_call_event(struct psim_span *s, pri_event *e)
 			call_released(
 			    c, c->cause >= 0 ? c->cause : e->hangup.cause,
 			    c->released_by[0] ? c->released_by : "pstnsim");
+		break;
+	case PRI_EVENT_SETUP_ACK:
+		if ((c = find_q(p, e->setup_ack.call)) && c->outgoing &&
+		    c->state == CS_SETUP)
+			on_setup_ack(c);
 		break;
 	case PRI_EVENT_PROCEEDING:
 		if ((c = find_q(p, e->proceeding.call)) &&
@@ -479,10 +572,15 @@ static void originate_fired(struct loop_timer *t)
 	pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH,
 			  psim_span_law(s) == TDM_LAW_ALAW ? PRI_LAYER_1_ALAW
 							   : PRI_LAYER_1_ULAW);
-	pri_sr_set_called(sr, c->req.called, c->req.called_ton, 1);
+	pri_sr_set_called(sr, c->req.called, c->req.called_ton,
+			  c->req.overlap ? 0 : 1);
 	pri_sr_set_caller(sr, c->req.calling[0] ? c->req.calling : NULL, NULL,
 			  c->req.calling_ton, c->req.calling_pres);
+	/* libpri leaves Sending Complete out of a SETUP only in overlap
+	 * mode (on EuroISDN it adds it otherwise) */
+	pri_set_overlapdial(pri, c->req.overlap ? 1 : 0);
 	int rc = pri_setup(pri, c->q, sr);
+	pri_set_overlapdial(pri, 0);
 	pri_sr_free(sr);
 	c->state = CS_SETUP;
 	c->setup_ms = now_ms(c->p);

@@ -8,8 +8,19 @@
  *               pcap = PATH (D-channel capture, LINKTYPE_LINUX_LAPD)
  *   [number P]  P exact, a prefix ending in '*', or "default";
  *               behaviour = answer|busy|noanswer|unallocated|congestion|
- *               reject|announce|silent|proceeding, alert_ms, answer_ms,
- *               noanswer_ms, announce_ms, hangup_ms, cause, source, sink
+ *               reject|announce|silent|proceeding|glare, alert_ms,
+ *               answer_ms, noanswer_ms, announce_ms, hangup_ms, cause,
+ *               source, sink, glare_called, glare_calling, glare_count
+ *
+ * glare: when the gateway's SETUP for the number arrives on channel X,
+ * pstnsim first sends its own SETUP to the gateway on X (exclusive, as a
+ * network that seized X at the same moment; called glare_called, default
+ * 30555, calling glare_calling, default 301234, national), then answers
+ * the gateway's SETUP with RELEASE COMPLETE cause 44 (requested channel
+ * not available): Q.931 §5.7, the network's call wins the channel. The
+ * first glare_count SETUPs (default 1) collide; later ones are answered
+ * as with behaviour answer (alert_ms, answer_ms), so a retry on another
+ * channel succeeds.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,7 +36,7 @@ static const char *const behaviour_names[] = {
     [PSIM_B_NOANSWER] = "noanswer",	[PSIM_B_UNALLOCATED] = "unallocated",
     [PSIM_B_CONGESTION] = "congestion", [PSIM_B_REJECT] = "reject",
     [PSIM_B_ANNOUNCE] = "announce",	[PSIM_B_SILENT] = "silent",
-    [PSIM_B_PROCEEDING] = "proceeding",
+    [PSIM_B_PROCEEDING] = "proceeding", [PSIM_B_GLARE] = "glare",
 };
 
 const char *psim_behaviour_name(enum psim_behaviour b)
@@ -55,6 +66,9 @@ void psim_number_defaults(struct psim_number *n)
 	n->audio.src = PSIM_SRC_SILENCE;
 	n->audio.sink = PSIM_SINK_RECORD;
 	n->audio.level_dbm0 = -10.0;
+	strcpy(n->glare_called, "30555");
+	strcpy(n->glare_calling, "301234");
+	n->glare_count = 1;
 }
 
 static int parse_uint(const char *v, unsigned max, unsigned *out)
@@ -78,8 +92,28 @@ int psim_number_set(struct psim_number *n, const char *key, const char *val,
 		snprintf(err, cap,
 			 "behaviour: unknown '%s' (answer, busy, "
 			 "noanswer, unallocated, congestion, reject, announce, "
-			 "silent, proceeding)",
+			 "silent, proceeding, glare)",
 			 val);
+		return -EINVAL;
+	}
+	if (strcmp(key, "glare_called") == 0 ||
+	    strcmp(key, "glare_calling") == 0) {
+		size_t len = strlen(val);
+		if (len >= PSIM_NUM_MAX || strspn(val, "0123456789*#") != len ||
+		    (!len && strcmp(key, "glare_called") == 0)) {
+			snprintf(err, cap, "%s: want 1 to %d digits", key,
+				 PSIM_NUM_MAX - 1);
+			return -EINVAL;
+		}
+		strcpy(strcmp(key, "glare_called") == 0 ? n->glare_called
+							: n->glare_calling,
+		       val);
+		return 0;
+	}
+	if (strcmp(key, "glare_count") == 0) {
+		if (parse_uint(val, 1000, &n->glare_count) == 0)
+			return 0;
+		snprintf(err, cap, "glare_count: want 0..1000");
 		return -EINVAL;
 	}
 	if (strcmp(key, "cause") == 0) {

@@ -140,6 +140,32 @@ static int parse_ton(const char *s, int *out)
 	return -EINVAL;
 }
 
+/* Overlap sending options of originate: overlap_digits, digit_gap_ms,
+ * sending_complete. */
+static int overlap_req(const struct json_doc *d, int req,
+		       struct psim_call_req *r, char *err, size_t cap)
+{
+	if (opt_uint(d, req, "digit_gap_ms", 0, 60000, 100, &r->digit_gap_ms,
+		     err, cap))
+		return -EINVAL;
+	json_obj_str(d, req, "overlap_digits", r->overlap_digits,
+		     sizeof(r->overlap_digits), "");
+	size_t n = strlen(r->overlap_digits);
+	if (strspn(r->overlap_digits, "0123456789*#") != n) {
+		snprintf(err, cap, "overlap_digits: want digits, * or #");
+		return -EINVAL;
+	}
+	r->sending_complete = true;
+	int t = json_obj_get(d, req, "sending_complete");
+	if (t >= 0 && json_get_bool(d, t, &r->sending_complete)) {
+		snprintf(err, cap, "sending_complete: want true or false");
+		return -EINVAL;
+	}
+	/* a SETUP without Sending Complete: digits follow, or none will */
+	r->overlap = n > 0 || !r->sending_complete;
+	return 0;
+}
+
 static int originate_req(const struct json_doc *d, int req,
 			 struct psim_call_req *r, char *err, size_t cap)
 {
@@ -152,9 +178,11 @@ static int originate_req(const struct json_doc *d, int req,
 	    opt_uint(d, req, "hangup_ms", 0, 3600000, 0, &r->hangup_ms, err,
 		     cap))
 		return -EINVAL;
+	if (overlap_req(d, req, r, err, cap))
+		return -EINVAL;
 	if (!json_obj_str(d, req, "called", r->called, sizeof(r->called),
 			  NULL) ||
-	    !r->called[0]) {
+	    (!r->called[0] && !r->overlap)) {
 		snprintf(err, cap, "called: want the number to call");
 		return -EINVAL;
 	}
@@ -457,7 +485,8 @@ static const struct ctl_cmd psim_cmds[] = {
     {"events", cmd_events, "[since] [max]", "events after seq since"},
     {"originate", cmd_originate,
      "span called [calling] [count] [rate] [chan] [source] [sink] "
-     "[hangup_ms] [called_ton] [calling_ton] [pres]",
+     "[hangup_ms] [called_ton] [calling_ton] [pres] [overlap_digits] "
+     "[digit_gap_ms] [sending_complete]",
      "place calls toward the gateway"},
     {"hangup", cmd_hangup, "call [cause]", "clear a call"},
     {"number", cmd_number, "number behaviour [...]",

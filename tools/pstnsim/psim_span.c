@@ -93,6 +93,13 @@ static void frame_event(struct psim_span *s, const uint8_t *buf, size_t len,
 			json_kv_str(o, "called", f.called);
 		if (f.calling[0])
 			json_kv_str(o, "calling", f.calling);
+		if (f.redirecting[0])
+			json_kv_str(o, "redirecting", f.redirecting);
+		if (f.redirecting_reason >= 0)
+			json_kv_int(o, "redirecting_reason",
+				    f.redirecting_reason);
+		if (f.sending_complete)
+			json_kv_bool(o, "complete", true);
 	}
 	psim_event_end(s->p);
 }
@@ -138,23 +145,53 @@ static int io_read(struct pri *pri, void *buf, int len)
 	}
 }
 
+void psim_span_complete_next_info(struct psim_span *s, bool on)
+{
+	s->complete_next_info = on;
+}
+
+/*
+ * Appends the Sending complete IE (Q.931 §4.5.27: single octet 0xa1) to an
+ * INFORMATION frame (FCS placeholder kept last). Returns the new length,
+ * or len if the frame is not one to change or has no room.
+ */
+static size_t add_sending_complete(struct psim_span *s, uint8_t *out,
+				   size_t cap, const uint8_t *buf, size_t len)
+{
+	struct isdn_frame f;
+	if (!s->complete_next_info || len < 2 || len + 1 > cap ||
+	    isdn_frame_decode(&f, buf, len - 2) || !f.has_q931 ||
+	    f.pd != 0x08 || f.msg_type != 0x7b) /* INFORMATION */
+		return len;
+	s->complete_next_info = false;
+	memcpy(out, buf, len - 2);
+	out[len - 2] = 0xa1;
+	memcpy(out + len - 1, buf + len - 2, 2);
+	return len + 1;
+}
+
 static int io_write(struct pri *pri, void *buf, int len)
 {
 	struct psim_span *s = pri_get_userdata(pri);
+	uint8_t more[TDM_MAX_FRAME + 1];
+	size_t wire =
+	    add_sending_complete(s, more, sizeof(more), buf, (size_t)len);
+	if (wire != (size_t)len)
+		buf = more; /* libpri is told len: its frame went out */
 	if (link_blocked(s) || lose_frame(s)) {
 		s->dropped_frames++;
 		return len; /* lost on the line, as far as libpri knows */
 	}
-	ssize_t n = dchan_raw_write(s, buf, (size_t)len);
+	ssize_t n = dchan_raw_write(s, buf, wire);
 	if (n == -ENOTCONN)
 		return len; /* nobody attached: the frame is lost on the line */
 	if (n < 0)
 		return 0;
 	s->tx_frames++;
-	frame_event(s, buf, (size_t)len, "tx");
-	if (s->pcap && len >= 2) /* without the 2 FCS bytes */
-		isdn_pcap_write(s->pcap, true, buf, (size_t)len - 2);
-	return (int)n;
+	frame_event(s, buf, wire, "tx");
+	if (s->pcap && wire >= 2) /* without the 2 FCS bytes */
+		isdn_pcap_write(s->pcap, true, buf, wire - 2);
+	return n == (ssize_t)wire ? len : (int)n;
 }
 
 /* ---- libpri events ---- */

@@ -54,7 +54,8 @@ struct psim_span {
 	uint64_t rng;
 	/* counters */
 	uint64_t rx_frames, tx_frames, dropped_frames;
-	struct isdn_pcap *pcap; /* D-channel capture ([span N] pcap), NULL */
+	bool complete_next_info; /* psim_span_complete_next_info() */
+	struct isdn_pcap *pcap;	 /* D-channel capture ([span N] pcap), NULL */
 	struct psim_chan ch[TDM_MAX_TIMESLOTS + 1];
 };
 
