@@ -4,7 +4,7 @@
  * batches), packets counted and, per RTP SSRC, sequence gaps counted as
  * loss (RFC 3550 A.3: expected = highest extended sequence - first + 1,
  * lost = expected - received). The counters go to a stats file (JSON,
- * rewritten once a second) and to stdout on SIGTERM or SIGINT.
+ * rewritten every 250 ms) and to stdout on SIGTERM or SIGINT.
  *
  *   rtp_reflect [-a ADDR] [-p PORT] [-s STATSFILE]
  *
@@ -26,7 +26,7 @@
 #define PKT_MAX	   1500	     /* bytes */
 #define SSRC_SLOTS 16384     /* open addressing; more than any run's streams */
 #define RCVBUF	   (8 << 20) /* bytes */
-#define STATS_MS   1000
+#define STATS_MS   250
 
 struct stream {
 	uint32_t ssrc;

@@ -54,6 +54,11 @@ struct psim_span {
 	uint64_t rng;
 	/* counters */
 	uint64_t rx_frames, tx_frames, dropped_frames;
+	/* sim B-channels: blocks sent, refused by a full queue (the gateway
+	 * reads too late: its overrun) and received; block periods the clock
+	 * skipped because pstnsim itself ran more than 50 behind */
+	uint64_t bchan_tx_blocks, bchan_tx_dropped, bchan_rx_blocks;
+	uint64_t clock_skipped;
 	struct isdn_pcap *pcap; /* D-channel capture ([span N] pcap), NULL */
 	struct psim_chan ch[TDM_MAX_TIMESLOTS + 1];
 };
