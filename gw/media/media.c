@@ -169,7 +169,7 @@ static void lat_add(struct media_worker *w, enum media_lat_kind k, uint64_t ns)
 	if (gen != w->lat_seen) {
 		for (int i = 0; i < MEDIA_LAT_KINDS; i++)
 			media_lat_clear(&w->lat[i]);
-		w->lat_seen = gen;
+		__atomic_store_n(&w->lat_seen, gen, __ATOMIC_RELEASE);
 	}
 	media_lat_add(&w->lat[k], ns);
 }
@@ -536,9 +536,15 @@ void media_totals(const struct media *m, struct media_stats *st)
 void media_latency(const struct media *m, enum media_lat_kind k,
 		   struct media_lat_hist *h)
 {
+	unsigned gen = __atomic_load_n(&m->lat_gen, __ATOMIC_RELAXED);
 	memset(h, 0, sizeof(*h));
-	for (unsigned i = 0; i < m->nworkers; i++)
+	for (unsigned i = 0; i < m->nworkers; i++) {
+		/* a clear the worker has not made yet (it has had no block
+		 * since): its histograms count as empty */
+		if (__atomic_load_n(&m->w[i].lat_seen, __ATOMIC_ACQUIRE) != gen)
+			continue;
 		media_lat_merge(h, &m->w[i].lat[k]);
+	}
 }
 
 void media_latency_clear(struct media *m)
