@@ -157,6 +157,14 @@ def psim_counters(ps):
     return out
 
 
+def user_sys_s(pid):
+    """(utime, stime) seconds of pid, threads included (/proc/PID/stat)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    tick = float(os.sysconf("SC_CLK_TCK"))
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
 def pid_cpu(proc):
     return cpu_seconds(proc.p.pid)
 
@@ -194,10 +202,12 @@ def run_one(ec, spans):
     p0 = psim_counters(ps)
     m0 = gw.ctl("media", clear=True)
     c0 = [pid_cpu(p.proc) for p in (gw, ps, refl, uas)]
+    us0 = user_sys_s(gw.proc.p.pid)
     w0 = time.monotonic()
     time.sleep(WINDOW_S)
     m1 = gw.ctl("media")
     c1 = [pid_cpu(p.proc) for p in (gw, ps, refl, uas)]
+    us1 = user_sys_s(gw.proc.p.pid)
     window = time.monotonic() - w0
     p1 = psim_counters(ps)
     r1 = refl.stats()
@@ -215,7 +225,9 @@ def run_one(ec, spans):
         "window_s": window, "setup_s": t_all - t_up,
         "run_s": time.monotonic() - t0, "calls_end": calls_now,
         "workers": m1["workers"], "channels": m1["channels"],
-        "gwd_cpu_s": cpu[0], "pstnsim_cpu_s": cpu[1],
+        "gwd_cpu_s": cpu[0],
+        "gwd_sys_share": (us1[1] - us0[1]) / max(1e-9, (us1[0] - us0[0]) +
+                                                 (us1[1] - us0[1])), "pstnsim_cpu_s": cpu[1],
         "reflect_cpu_s": cpu[2], "sipp_cpu_s": cpu[3],
         "gwd_cpu_pct": 100.0 * cpu[0] / (window * ncpu),
         "gwd_us_per_chan_s": 1e6 * cpu[0] / chan_s,
@@ -272,6 +284,8 @@ def report(ref, runs, skipped):
 
     row("gwd CPU, % of the machine", "%14.1f", "gwd_cpu_pct",
         "< %.0f %% (EC off)" % TARGET_CPU_PCT)
+    row("  of it in the kernel (system time), %", "%14.0f",
+        lambda r: 100.0 * r["gwd_sys_share"])
     row("gwd CPU us per channel-second", "%14.1f", "gwd_us_per_chan_s")
     row("gwd CPU ns per channel-block", "%14.0f", "gwd_ns_per_block")
     row("  ratio to spandsp block primitives", "%14.2f",
