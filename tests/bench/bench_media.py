@@ -242,6 +242,7 @@ def run_one(ec, spans):
         "rtp_tx": d["rtp_tx_packets"], "rtp_rx": d["rtp_rx_packets"],
         "gwd_rtp_lost": d["rtp_rx_lost"], "gwd_rtp_late": d["rtp_rx_late"],
         "gwd_plc": d["plc_frames"],
+        "jitter_us_max": m1["counters"]["rtp_jitter_us_max"],
         "gwd_rtp_lost_total": m1["counters"]["rtp_rx_lost"],
         "refl_rx": r1["packets"] - r0["packets"],
         "refl_lost": r1["lost"] - r0["lost"], "refl_lost_total": r1["lost"],
@@ -327,6 +328,8 @@ def report(ref, runs, skipped):
         lambda r: r["refl_lost_total"] + r["gwd_rtp_lost_total"], "0")
     row("RTP late at gwd / PLC blocks, window", "%14s",
         lambda r: "%d/%d" % (r["gwd_rtp_late"], r["gwd_plc"]))
+    row("RTP jitter at gwd, worst channel, ms", "%14.1f",
+        lambda r: r["jitter_us_max"] / 1000.0)
     for k, name in (("tdm_to_rtp", "TDM read -> RTP sendto"),
                     ("block", "TDM read -> TDM write")):
         row("added latency %s p50, us" % name, "%14.1f",
