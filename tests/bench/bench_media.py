@@ -289,6 +289,9 @@ def report(ref, runs, skipped):
         lambda r: 100.0 * r["gwd_sys_share"])
     row("gwd CPU us per channel-second", "%14.1f", "gwd_us_per_chan_s")
     row("gwd CPU ns per channel-block", "%14.0f", "gwd_ns_per_block")
+    row("  channels one core carries at that cost", "%14.0f",
+        lambda r: 1e9 / (r["gwd_ns_per_block"] * BLOCKS_PER_S)
+        if r["gwd_ns_per_block"] else 0)
     row("  ratio to spandsp block primitives", "%14.2f",
         lambda r: r["gwd_ns_per_block"] / ref_block)
     def ec_cost(r):
