@@ -50,6 +50,8 @@ PSTNSIM_SRCS := $(sort $(wildcard tools/pstnsim/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_SUPPORT := $(filter-out $(UNIT_SRCS),$(sort $(wildcard tests/unit/*.c)))
 BENCH_SRCS := $(sort $(wildcard tests/bench/bench_*.c))
+# programs the Python benchmarks drive (not run on their own)
+BENCH_HELPER_SRCS := tests/bench/rtp_reflect.c tests/bench/media_ref.c
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -57,11 +59,12 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB := $(BUILD)/libgw.a
 PROGS := $(BUILD)/gwd $(BUILD)/gwctl $(BUILD)/pstnsim
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
-BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS) \
+	$(BENCH_HELPER_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 
 ALL_OBJS := $(call obj,$(LIB_SRCS) $(GWD_SRCS) $(GWCTL_SRCS) $(PSTNSIM_SRCS) \
-	$(UNIT_SRCS) $(UNIT_SUPPORT) $(BENCH_SRCS))
+	$(UNIT_SRCS) $(UNIT_SUPPORT) $(BENCH_SRCS) $(BENCH_HELPER_SRCS))
 
 # Keep objects of pattern-built programs (tests) between runs.
 .SECONDARY:

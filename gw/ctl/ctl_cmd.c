@@ -15,6 +15,7 @@
 #include "isdn/isdn.h"
 #include "loop.h"
 #include "media/media.h"
+#include "media/media_lat.h"
 
 #define GWD_VERSION "0.1.0"
 
@@ -284,6 +285,59 @@ static int cmd_calls(void *arg, const struct json_doc *d, int req,
 	return 0;
 }
 
+static void put_latency(struct json_out *o, const char *name,
+			const struct media *m, enum media_lat_kind k)
+{
+	static struct media_lat_hist h; /* signalling thread only */
+	media_latency(m, k, &h);
+	json_key(o, name);
+	json_obj_begin(o);
+	json_kv_uint(o, "count", media_lat_count(&h));
+	json_kv_uint(o, "p50_ns", media_lat_pct(&h, 50));
+	json_kv_uint(o, "p99_ns", media_lat_pct(&h, 99));
+	json_kv_uint(o, "max_ns", h.max_ns);
+	json_obj_end(o);
+}
+
+/* {"cmd":"media"[,"clear":true]}: the media counters summed over every
+ * channel so far and the workers' latency percentiles; clear empties the
+ * latency histograms after this reply. */
+static int cmd_media(void *arg, const struct json_doc *d, int req,
+		     struct json_out *o, char *err, size_t cap)
+{
+	struct gw *gw = arg;
+	struct media_stats t;
+	(void)err, (void)cap;
+	media_totals(gw->media, &t);
+	json_kv_uint(o, "workers", media_workers(gw->media));
+	json_kv_uint(o, "channels", media_chan_count(gw->media));
+	json_key(o, "counters");
+	json_obj_begin(o);
+	json_kv_uint(o, "tdm_rx_blocks", t.tdm_rx_blocks);
+	json_kv_uint(o, "tdm_tx_blocks", t.tdm_tx_blocks);
+	json_kv_uint(o, "tdm_rx_errors", t.tdm_rx_errors);
+	json_kv_uint(o, "tdm_tx_errors", t.tdm_tx_errors);
+	json_kv_uint(o, "tdm_tx_full", t.tdm_tx_full);
+	json_kv_uint(o, "rtp_rx_packets", t.rtp_rx_packets);
+	json_kv_uint(o, "rtp_tx_packets", t.rtp_tx_packets);
+	json_kv_uint(o, "rtp_rx_lost", t.rtp_rx_lost);
+	json_kv_uint(o, "rtp_rx_late", t.rtp_rx_late);
+	json_kv_uint(o, "rtp_rx_other", t.rtp_rx_other);
+	json_kv_uint(o, "rtp_jitter_us_max", t.rtp_jitter_us);
+	json_kv_uint(o, "plc_frames", t.plc_frames);
+	json_kv_uint(o, "dtmf_rx_events", t.dtmf_rx_events);
+	json_kv_uint(o, "dtmf_tx_digits", t.dtmf_tx_digits);
+	json_obj_end(o);
+	json_key(o, "latency");
+	json_obj_begin(o);
+	put_latency(o, "tdm_to_rtp", gw->media, MEDIA_LAT_TDM_TO_RTP);
+	put_latency(o, "block", gw->media, MEDIA_LAT_BLOCK);
+	json_obj_end(o);
+	if (json_obj_bool(d, req, "clear", false))
+		media_latency_clear(gw->media);
+	return 0;
+}
+
 static int cmd_causes(void *arg, const struct json_doc *d, int req,
 		      struct json_out *o, char *err, size_t cap)
 {
@@ -324,6 +378,10 @@ const struct ctl_cmd ctl_cmds[] = {
     {"calls", cmd_calls, "",
      "calls in progress: direction, state, "
      "trunk group, numbers, channel, SIP Call-ID"},
+    {"media", cmd_media, "[clear]",
+     "media counters over all channels and the workers' added latency "
+     "p50/p99 (TDM->RTP, block read->write); clear empties the "
+     "histograms"},
     {"causes", cmd_causes, "[trunkgroup]",
      "effective Q.850 <-> SIP "
      "mapping (RFC 3398 defaults and overrides)"},

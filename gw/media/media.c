@@ -10,13 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "media.h"
 #include "media_bridge.h"
+#include "media_lat.h"
 
-#define MEDIA_MAX_WORKERS 64
+#define MEDIA_MAX_WORKERS     64
 #define MEDIA_BLOCKS_PER_WAKE 8 /* bound the work per readiness event */
 
 enum media_msg_type {
@@ -50,6 +52,9 @@ struct media_worker {
 	struct loop_io cmd_io;
 	struct media_msg quit_msg;
 	unsigned nchans; /* signalling thread's count, for placement */
+	/* written by the worker only; lat_seen follows media.lat_gen */
+	struct media_lat_hist lat[MEDIA_LAT_KINDS];
+	unsigned lat_seen;
 };
 
 /* One channel. Owned by the caller; used by its worker between START and
@@ -64,9 +69,10 @@ struct media_chan {
 	pthread_mutex_t upd_mu;	 /* guards upd and upd_queued */
 	struct media_rtp_conf upd;
 	bool upd_queued;
-	struct loop_io io;	/* worker side */
-	unsigned mw_phase;	/* milliwatt position */
-	struct media_stats st;	/* written by the worker */
+	struct media_chan *prev, *next; /* media.live, signalling side */
+	struct loop_io io;		/* worker side */
+	unsigned mw_phase;		/* milliwatt position */
+	struct media_stats st;		/* written by the worker */
 };
 
 struct media {
@@ -78,6 +84,9 @@ struct media {
 	struct media_queue evq; /* to the signalling thread */
 	struct loop_io ev_io;
 	unsigned nchans;
+	struct media_chan *live; /* started, not yet stopped */
+	struct media_stats done; /* summed over stopped channels */
+	unsigned lat_gen;	 /* bumped to clear the histograms */
 };
 
 /* ---- queues ---- */
@@ -131,8 +140,7 @@ static void stat_add(uint64_t *c, uint64_t n)
 	__atomic_store_n(c, *c + n, __ATOMIC_RELAXED);
 }
 
-void media_milliwatt(enum tdm_law law, uint8_t *buf, size_t n,
-		     unsigned *phase)
+void media_milliwatt(enum tdm_law law, uint8_t *buf, size_t n, unsigned *phase)
 {
 	/* ITU-T G.711 Tables 5 and 6: the digital milliwatt, one period of
 	 * 1 kHz in eight samples */
@@ -146,8 +154,34 @@ void media_milliwatt(enum tdm_law law, uint8_t *buf, size_t n,
 	*phase = (unsigned)((*phase + n) & 7);
 }
 
-static void chan_block(struct media_chan *c, uint8_t *blk, size_t n)
+static uint64_t now_ns(void)
 {
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Worker: counts a latency, first emptying the histograms if the
+ * signalling thread asked for it since the last count. */
+static void lat_add(struct media_worker *w, enum media_lat_kind k, uint64_t ns)
+{
+	unsigned gen = __atomic_load_n(&w->m->lat_gen, __ATOMIC_RELAXED);
+	if (gen != w->lat_seen) {
+		for (int i = 0; i < MEDIA_LAT_KINDS; i++)
+			media_lat_clear(&w->lat[i]);
+		__atomic_store_n(&w->lat_seen, gen, __ATOMIC_RELEASE);
+	}
+	media_lat_add(&w->lat[k], ns);
+}
+
+/* One block read at t_read (CLOCK_MONOTONIC ns): process, write back, and
+ * count what the gateway itself added (not the packetisation wait, not
+ * the jitter buffer): read -> sendto of the packet its last sample
+ * completed, and read -> write of the block produced. */
+static void chan_block(struct media_chan *c, uint8_t *blk, size_t n,
+		       uint64_t t_read)
+{
+	uint64_t t_sent = 0;
 	switch (c->conf.mode) {
 	case MEDIA_MODE_LOOPBACK:
 		break;
@@ -158,7 +192,7 @@ static void chan_block(struct media_chan *c, uint8_t *blk, size_t n)
 		tdm_idle_fill(c->conf.law, blk, n);
 		break;
 	case MEDIA_MODE_BRIDGE:
-		if (media_bridge_block(c->br, blk, n)) {
+		if (media_bridge_block(c->br, blk, n, t_read, &t_sent)) {
 			c->timeout_msg.type = MEDIA_MSG_RTP_TIMEOUT;
 			c->timeout_msg.chan = c;
 			queue_push(&c->w->m->evq, &c->timeout_msg);
@@ -166,9 +200,15 @@ static void chan_block(struct media_chan *c, uint8_t *blk, size_t n)
 		break;
 	}
 	ssize_t w = tdm_bchan_write(c->conf.bchan, blk, n);
-	if (w == (ssize_t)n)
+	if (w == (ssize_t)n) {
 		stat_add(&c->st.tdm_tx_blocks, 1);
-	else if (w == -EAGAIN)
+		if (c->conf.mode == MEDIA_MODE_BRIDGE) {
+			lat_add(c->w, MEDIA_LAT_BLOCK, now_ns() - t_read);
+			if (t_sent)
+				lat_add(c->w, MEDIA_LAT_TDM_TO_RTP,
+					t_sent - t_read);
+		}
+	} else if (w == -EAGAIN)
 		stat_add(&c->st.tdm_tx_full, 1);
 	else
 		stat_add(&c->st.tdm_tx_errors, 1);
@@ -188,7 +228,8 @@ static void chan_readable(struct loop_io *io, uint32_t events)
 			break;
 		}
 		stat_add(&c->st.tdm_rx_blocks, 1);
-		chan_block(c, blk, (size_t)n);
+		chan_block(c, blk, (size_t)n,
+			   c->conf.mode == MEDIA_MODE_BRIDGE ? now_ns() : 0);
 	}
 }
 
@@ -270,6 +311,32 @@ static void *worker_main(void *arg)
 
 /* ---- signalling side ---- */
 
+static void stats_sum(struct media_stats *sum, const struct media_stats *st)
+{
+	uint64_t *d = (uint64_t *)sum;
+	const uint64_t *x = (const uint64_t *)st;
+	uint64_t jitter = sum->rtp_jitter_us;
+	for (size_t i = 0; i < sizeof(*sum) / sizeof(uint64_t); i++)
+		d[i] += x[i];
+	/* not a count: the worst */
+	sum->rtp_jitter_us =
+	    st->rtp_jitter_us > jitter ? st->rtp_jitter_us : jitter;
+}
+
+static void live_remove(struct media *m, struct media_chan *c)
+{
+	struct media_stats st;
+	media_chan_stats(c, &st);
+	stats_sum(&m->done, &st);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		m->live = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+}
+
 static void on_events(struct loop_io *io, uint32_t events)
 {
 	struct media *m = io->arg;
@@ -280,6 +347,7 @@ static void on_events(struct loop_io *io, uint32_t events)
 		if (msg->type == MEDIA_MSG_STOPPED) {
 			msg->chan->w->nchans--;
 			m->nchans--;
+			live_remove(m, msg->chan);
 			m->h->stopped(m->arg, msg->chan);
 		} else if (msg->type == MEDIA_MSG_RTP_TIMEOUT &&
 			   m->h->rtp_timeout && !msg->chan->stop_sent) {
@@ -390,6 +458,10 @@ int media_chan_start(struct media *m, const struct media_chan_conf *conf,
 	c->w = w;
 	w->nchans++;
 	m->nchans++;
+	c->next = m->live;
+	if (m->live)
+		m->live->prev = c;
+	m->live = c;
 	c->start_msg.type = MEDIA_MSG_START;
 	c->start_msg.chan = c;
 	queue_push(&w->cmdq, &c->start_msg);
@@ -449,4 +521,33 @@ void media_chan_stats(const struct media_chan *c, struct media_stats *st)
 	uint64_t *dst = (uint64_t *)st;
 	for (size_t i = 0; i < sizeof(*st) / sizeof(uint64_t); i++)
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}
+
+void media_totals(const struct media *m, struct media_stats *st)
+{
+	*st = m->done;
+	for (const struct media_chan *c = m->live; c; c = c->next) {
+		struct media_stats x;
+		media_chan_stats(c, &x);
+		stats_sum(st, &x);
+	}
+}
+
+void media_latency(const struct media *m, enum media_lat_kind k,
+		   struct media_lat_hist *h)
+{
+	unsigned gen = __atomic_load_n(&m->lat_gen, __ATOMIC_RELAXED);
+	memset(h, 0, sizeof(*h));
+	for (unsigned i = 0; i < m->nworkers; i++) {
+		/* a clear the worker has not made yet (it has had no block
+		 * since): its histograms count as empty */
+		if (__atomic_load_n(&m->w[i].lat_seen, __ATOMIC_ACQUIRE) != gen)
+			continue;
+		media_lat_merge(h, &m->w[i].lat[k]);
+	}
+}
+
+void media_latency_clear(struct media *m)
+{
+	__atomic_add_fetch(&m->lat_gen, 1, __ATOMIC_RELAXED);
 }

@@ -21,6 +21,7 @@
 
 struct media;
 struct media_chan;
+struct media_lat_hist;
 
 enum media_mode {
 	MEDIA_MODE_LOOPBACK,  /* B-channel audio is sent straight back */
@@ -51,7 +52,7 @@ struct media_chan_conf {
 	struct tdm_bchan *bchan; /* the worker uses it until `stopped` */
 	enum tdm_law law;
 	enum media_mode mode;
-	unsigned call_id; /* for logs */
+	unsigned call_id;	   /* for logs */
 	struct media_rtp_conf rtp; /* MEDIA_MODE_BRIDGE only */
 };
 
@@ -111,11 +112,30 @@ struct tdm_bchan *media_chan_bchan(const struct media_chan *c);
 void media_chan_stats(const struct media_chan *c, struct media_stats *st);
 unsigned media_chan_count(const struct media *m);
 
+/* Every channel's counters summed: the stopped ones and the running ones
+ * (rtp_jitter_us: the largest of the running ones). Signalling thread. */
+void media_totals(const struct media *m, struct media_stats *st);
+
+/* What the workers measure per block of a bridged channel, in ns. */
+enum media_lat_kind {
+	MEDIA_LAT_TDM_TO_RTP, /* B-channel read -> sendto of the packet the
+				 block completed (no packetisation wait) */
+	MEDIA_LAT_BLOCK,      /* B-channel read -> write of the block played
+				 (the worker's work both ways; no jitter
+				 buffer delay) */
+	MEDIA_LAT_KINDS,
+};
+/* A snapshot of the workers' histograms of kind k merged into *h. */
+void media_latency(const struct media *m, enum media_lat_kind k,
+		   struct media_lat_hist *h);
+/* Asks the workers to empty their histograms (each does it before its
+ * next count). */
+void media_latency_clear(struct media *m);
+
 /*
  * Fills buf with the digital milliwatt sequence for the law, continuing at
  * *phase (0..7). Pure: exposed for tests.
  */
-void media_milliwatt(enum tdm_law law, uint8_t *buf, size_t n,
-		     unsigned *phase);
+void media_milliwatt(enum tdm_law law, uint8_t *buf, size_t n, unsigned *phase);
 
 #endif

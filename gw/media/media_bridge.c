@@ -299,15 +299,17 @@ void media_bridge_detach(struct media_bridge *b, struct loop *l)
 	b->attached = false;
 }
 
-static void send_pkt(struct media_bridge *b, const uint8_t *pkt, int len)
+static bool send_pkt(struct media_bridge *b, const uint8_t *pkt, int len)
 {
 	if (len <= 0)
-		return;
+		return false;
 	ssize_t w = sendto(b->rc.fd, pkt, (size_t)len, 0,
 			   (const struct sockaddr *)&b->rc.remote,
 			   sa_len(&b->rc.remote));
-	if (w == len)
-		stat_inc(&b->st->rtp_tx_packets);
+	if (w != len)
+		return false;
+	stat_inc(&b->st->rtp_tx_packets);
+	return true;
 }
 
 /* RFC 4733 §2.5.1: the detector's event packets, in the stream's SSRC
@@ -333,8 +335,10 @@ static void send_events(struct media_bridge *b, const struct dtmf_detect_out *o)
 }
 
 /* B-channel -> RTP: stage the block in the payload law, send full
- * packets (RFC 3551 §4.1: marker on the first of a talkspurt). */
-static void tx_block(struct media_bridge *b, const uint8_t *blk, size_t n)
+ * packets (RFC 3551 §4.1: marker on the first of a talkspurt). *t_sent:
+ * when the last audio packet went out (CLOCK_MONOTONIC ns), else kept. */
+static void tx_block(struct media_bridge *b, const uint8_t *blk, size_t n,
+		     uint64_t *t_sent)
 {
 	uint8_t *dst = b->stage + b->staged;
 	bool mute = false;
@@ -358,12 +362,13 @@ static void tx_block(struct media_bridge *b, const uint8_t *blk, size_t n)
 	size_t off = 0;
 	while (b->staged - off >= b->ptime) {
 		uint8_t pkt[RTP_HDR_LEN + BRIDGE_PTIME_MAX];
-		if (b->rc.send)
-			send_pkt(b, pkt,
-				 rtp_sender_next(&b->tx, pkt, sizeof(pkt),
-						 b->stage + off, b->ptime,
-						 b->ptime));
-		else
+		if (b->rc.send) {
+			if (send_pkt(b, pkt,
+				     rtp_sender_next(&b->tx, pkt, sizeof(pkt),
+						     b->stage + off, b->ptime,
+						     b->ptime)))
+				*t_sent = now_ns();
+		} else
 			rtp_sender_gap(&b->tx, b->ptime);
 		off += b->ptime;
 	}
@@ -386,12 +391,12 @@ static void rx_block(struct media_bridge *b, uint8_t *blk, size_t n,
 	stat_set(&b->st->plc_frames, js.plc_frames);
 }
 
-bool media_bridge_block(struct media_bridge *b, uint8_t *blk, size_t n)
+bool media_bridge_block(struct media_bridge *b, uint8_t *blk, size_t n,
+			uint64_t now, uint64_t *t_sent)
 {
-	uint64_t now = now_ns();
 	for (size_t off = 0; off < n; off += JB_BLOCK_MAX) {
 		size_t k = n - off < JB_BLOCK_MAX ? n - off : JB_BLOCK_MAX;
-		tx_block(b, blk + off, k);
+		tx_block(b, blk + off, k, t_sent);
 		rx_block(b, blk + off, k, now / BRIDGE_NS_PER_SAMPLE + off);
 	}
 	if (!b->rc.timeout_s || !b->rc.recv || b->timeout_sent ||

@@ -38,10 +38,13 @@ void media_bridge_update(struct media_bridge *b,
 bool media_bridge_compatible(const struct media_bridge *b,
 			     const struct media_rtp_conf *rtp);
 /*
- * Worker: one B-channel block of n samples in span law was read into blk:
- * sends what is due as RTP and replaces blk with the n samples to play.
- * Returns true the first time the RTP inactivity timeout has passed.
+ * Worker: one B-channel block of n samples in span law was read into blk
+ * at now (CLOCK_MONOTONIC ns): sends what is due as RTP and replaces blk
+ * with the n samples to play. *t_sent is set to when the last audio packet
+ * was sent, if one was (else left alone). Returns true the first time the
+ * RTP inactivity timeout has passed.
  */
-bool media_bridge_block(struct media_bridge *b, uint8_t *blk, size_t n);
+bool media_bridge_block(struct media_bridge *b, uint8_t *blk, size_t n,
+			uint64_t now, uint64_t *t_sent);
 
 #endif

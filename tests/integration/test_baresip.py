@@ -10,14 +10,19 @@ codec (488) and pstnsim gets the RFC 3398 §8.2.6.1 cause. The TLS
 certificate is self-signed, made per test with the openssl CLI; gwd
 checks baresip's certificate against tls_ca (or not, when empty).
 
-RTP is not bridged by gwd yet, so only signalling is checked here.
+Audio both ways: baresip's ausine source sends a tone through gwd to a
+pstnsim number whose recorder measures it, and pstnsim's 1500 Hz tone
+comes back into baresip's sndfile recording of the decoded stream.
 """
+import array
 import time
+import wave
 
 import harness
 from harness import check, check_eq, free_port, test, wait_for
 from peers import Baresip, Sipp, make_cert
 from rig import Rig
+from rtp_peer import level_dbm0
 
 NUMBERS = """
 [number 30100]
@@ -35,7 +40,16 @@ behaviour = busy
 behaviour = answer
 alert_ms = 50
 answer_ms = 60000
+[number 30110]
+behaviour = answer
+alert_ms = 0
+answer_ms = 100
+source = tone:1500:-10
+sink = record
 """
+
+# what baresip's ausine sends (its own level: measured on what it sent)
+BARESIP_HZ = 1004
 
 
 class Setup:
@@ -156,6 +170,75 @@ def pstn_to_sip(tls, hangup_by, tls_ca="peer"):
     else:
         check_eq(rel["by"], "pstnsim", "released by pstnsim")
         check(closed_by_bye(closed), "baresip closed by BYE", closed)
+    s.idle_again()
+
+
+def wav_tone(path, threshold=300, trim_s=0.06):
+    """(frequency Hz, level dBm0, seconds) of the tone in a 16-bit wav:
+    from the first to the last sample above threshold, less trim_s at
+    each end (the codec's and PLC's edges); the frequency by rising zero
+    crossings, the level as RMS (rtp_peer.level_dbm0)."""
+    with wave.open(path, "rb") as w:
+        check_eq(w.getsampwidth(), 2, "wav sample width")
+        rate, ch = w.getframerate(), w.getnchannels()
+        data = array.array("h")
+        data.frombytes(w.readframes(w.getnframes()))
+    x = data[::ch]
+    idx = [i for i, v in enumerate(x) if abs(v) > threshold]
+    if not idx:
+        return 0.0, -99.0, 0.0
+    dur = (idx[-1] - idx[0] + 1) / float(rate)
+    trim = int(trim_s * rate)
+    seg = x[idx[0] + trim:idx[-1] + 1 - trim]
+    rising = [i for i in range(1, len(seg)) if seg[i - 1] < 0 <= seg[i]]
+    if len(rising) < 2:
+        return 0.0, level_dbm0(list(seg)), dur
+    f = (len(rising) - 1) * rate / float(rising[-1] - rising[0])
+    return f, level_dbm0(list(seg)), dur
+
+
+def newest_wav(ua, kind):
+    """baresip's newest sndfile dump of that kind, once it has data."""
+    return wait_for(lambda: (lambda r: r[-1] if r else None)(
+        ua.recordings(kind)), 5, "baresip %s recording" % kind)
+
+
+@test
+def baresip_audio_both_ways():
+    # baresip -> gwd -> pstnsim 30110 (tone 1500 Hz -10 dBm0, recorder);
+    # baresip talks for 2 s, then hangs up
+    s = Setup(tone_hz=BARESIP_HZ)
+    s.ua.dial(s.gw_uri("+4930110"))
+    s.ua.wait_event("CALL_ESTABLISHED", 10)
+    ans = s.ps.wait_event(5, 0, type="call_answered")
+    time.sleep(2.0)
+    s.ua.hangup()
+    s.ua.wait_event("CALL_CLOSED", 5)
+    rel = s.ps.wait_event(5, 0, type="call_released", call=ans["call"])
+    talk_ms = rel["t_ms"] - ans["t_ms"]
+    # what baresip sent, as its encoder got it
+    f_tx, lvl_tx, _ = wav_tone(newest_wav(s.ua, "enc"))
+    check(abs(f_tx - BARESIP_HZ) < BARESIP_HZ * 0.01, "baresip's tone", f_tx)
+    # PSTN side: pstnsim's recorder
+    tones = [t for t in rel.get("audio", {}).get("tones", [])
+             if abs(t["freq_hz"] - BARESIP_HZ) < BARESIP_HZ * 0.02]
+    check(tones, "baresip's %d Hz heard at pstnsim" % BARESIP_HZ,
+          rel.get("audio"))
+    t = max(tones, key=lambda t: t["dur_ms"])
+    check(abs(t["level_dbm0"] - lvl_tx) <= 2.0, "level at pstnsim %.1f "
+          "dBm0, baresip sent %.1f dBm0" % (t["level_dbm0"], lvl_tx), t)
+    check(talk_ms - 500 <= t["dur_ms"] <= talk_ms + 100,
+          "tone duration at pstnsim against %d ms answered" % talk_ms, t)
+    # SIP side: baresip's decoded stream
+    f_rx, lvl_rx, dur_rx = wav_tone(newest_wav(s.ua, "dec"))
+    check(abs(f_rx - 1500) < 15, "frequency baresip received", f_rx)
+    check(abs(lvl_rx + 10) <= 2.0, "level baresip received", lvl_rx)
+    check(dur_rx >= talk_ms / 1000.0 - 0.5, "tone duration at baresip "
+          "against %d ms answered" % talk_ms, dur_rx)
+    print("  PSTN heard %.1f Hz %.1f dBm0 for %d ms (baresip sent %.1f "
+          "dBm0; answered %d ms); baresip got %.1f Hz %.1f dBm0 for "
+          "%.2f s" % (t["freq_hz"], t["level_dbm0"], t["dur_ms"], lvl_tx,
+                      talk_ms, f_rx, lvl_rx, dur_rx))
     s.idle_again()
 
 

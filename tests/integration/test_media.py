@@ -159,6 +159,47 @@ def pcmu_from_sip_is_transcoded_on_an_e1():
 
 
 @test
+def gwctl_media_sums_counters_and_added_latency():
+    s, peer, rel, mean, sd, media = tone_call(PT_PCMA, "uac_answer")
+    s.idle()
+    m = s.gw.ctl("media")
+    c = m["counters"]
+    check_eq(m["channels"], 0, "channels left")
+    check(c["rtp_tx_packets"] >= media["rtp_tx_packets"] >= 20,
+          "RTP sent, summed after the call", c, media)
+    check(c["rtp_rx_packets"] >= 90, "RTP received (2 s of tone)", c)
+    check(c["tdm_rx_blocks"] >= c["rtp_tx_packets"], "TDM blocks read", c)
+    check_eq(c["tdm_tx_full"] + c["tdm_tx_errors"] + c["tdm_rx_errors"], 0,
+             "TDM under/overruns and errors")
+    check_eq(c["rtp_rx_lost"], 0, "no loss on loopback")
+    tx, blk = m["latency"]["tdm_to_rtp"], m["latency"]["block"]
+    # one TDM -> RTP figure per audio packet sent (20 ms packets, 20 ms
+    # blocks), one block figure per block written while bridged
+    check_eq(tx["count"], c["rtp_tx_packets"], "TDM -> RTP figures")
+    check(c["rtp_tx_packets"] <= blk["count"] <= c["tdm_tx_blocks"],
+          "block figures", blk, c)
+    for name, l in (("tdm_to_rtp", tx), ("block", blk)):
+        check(0 < l["p50_ns"] <= l["p99_ns"] <= l["max_ns"] < 1e9,
+              "%s percentiles ordered" % name, l)
+    check(tx["p50_ns"] <= blk["p50_ns"] * 1.2, "sendto comes before the "
+          "block write", tx, blk)
+    rc, out, err = s.gw.gwctl("media")
+    check(rc == 0 and "TDM read -> RTP sent" in out and
+          "rtp_tx_packets" in out, "gwctl media table", out, err)
+    rc, out, err = s.gw.gwctl("media", "bogus")
+    check(rc != 0 and "bad argument" in err, "gwctl media bogus", err)
+    s.gw.ctl("media", clear=True)
+    m2 = s.gw.ctl("media")
+    check_eq(m2["latency"]["block"]["count"], 0, "block figures cleared")
+    check_eq(m2["latency"]["tdm_to_rtp"]["max_ns"], 0, "max cleared")
+    check_eq(m2["counters"], c, "counters kept by clear")
+    print("  added latency TDM->RTP p50 %.1f us p99 %.1f us; block p50 "
+          "%.1f us p99 %.1f us (%d blocks)" %
+          (tx["p50_ns"] / 1e3, tx["p99_ns"] / 1e3, blk["p50_ns"] / 1e3,
+           blk["p99_ns"] / 1e3, blk["count"]))
+
+
+@test
 def rtp_timeout_ends_the_call_with_cause_41():
     s = setup(timeout_s=2)
     peer = RtpPeer(PT_PCMA)

@@ -54,6 +54,8 @@ static const struct gwctl_cmd cmds[] = {
     {"restart", "restart", 1, "SPAN[/CHAN]", gwctl_show_restart,
      "RESTART one channel, or every idle channel of a span"},
     {"calls", "calls", 0, NULL, gwctl_show_calls, "calls in progress"},
+    {"media", "media", -1, "[clear]", gwctl_show_media,
+     "media counters over all channels, added latency p50/p99"},
     {"causes", "causes", -1, "[TRUNKGROUP]", gwctl_show_causes,
      "effective Q.850 <-> SIP cause mapping"},
     {"reload", "reload", 0, NULL, gwctl_show_reload,
@@ -86,6 +88,15 @@ static int build_request(const struct gwctl_cmd *c, int argc, char **argv,
 	json_kv_str(j, "cmd", c->request);
 	if (argc > 0 && strcmp(c->name, "causes") == 0) {
 		json_kv_str(j, "trunkgroup", argv[0]);
+	} else if (argc > 0 && strcmp(c->name, "media") == 0) {
+		if (strcmp(argv[0], "clear") != 0) {
+			fprintf(stderr,
+				"gwctl media: bad argument '%s' (want "
+				"clear)\n",
+				argv[0]);
+			return -EINVAL;
+		}
+		json_kv_bool(j, "clear", true);
 	} else if (argc > 0) {
 		long span, chan;
 		bool need_chan = strcmp(c->name, "block") == 0 ||

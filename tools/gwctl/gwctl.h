@@ -37,5 +37,6 @@ int gwctl_show_restart(const struct json_doc *d);
 int gwctl_show_reload(const struct json_doc *d);
 int gwctl_show_calls(const struct json_doc *d);
 int gwctl_show_causes(const struct json_doc *d);
+int gwctl_show_media(const struct json_doc *d);
 
 #endif

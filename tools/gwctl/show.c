@@ -275,3 +275,33 @@ int gwctl_show_causes(const struct json_doc *d)
 			   : "  (override)");
 	return 0;
 }
+
+static void lat_row(const struct json_doc *d, int lat, const char *key,
+		    const char *label)
+{
+	int l = json_obj_get(d, lat, key);
+	printf("  %-26s %10lld %10.1f %10.1f %10.1f\n", label,
+	       num(d, l, "count"), num(d, l, "p50_ns") / 1000.0,
+	       num(d, l, "p99_ns") / 1000.0, num(d, l, "max_ns") / 1000.0);
+}
+
+int gwctl_show_media(const struct json_doc *d)
+{
+	static const char *const keys[] = {
+	    "tdm_rx_blocks",  "tdm_tx_blocks",	   "tdm_rx_errors",
+	    "tdm_tx_errors",  "tdm_tx_full",	   "rtp_rx_packets",
+	    "rtp_tx_packets", "rtp_rx_lost",	   "rtp_rx_late",
+	    "rtp_rx_other",   "rtp_jitter_us_max", "plc_frames",
+	    "dtmf_rx_events", "dtmf_tx_digits"};
+	int cnt = json_obj_get(d, 0, "counters");
+	int lat = json_obj_get(d, 0, "latency");
+	printf("workers %lld, channels %lld\n", num(d, 0, "workers"),
+	       num(d, 0, "channels"));
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		printf("  %-18s %lld\n", keys[i], num(d, cnt, keys[i]));
+	printf("added latency, us:          %10s %10s %10s %10s\n", "count",
+	       "p50", "p99", "max");
+	lat_row(d, lat, "tdm_to_rtp", "TDM read -> RTP sent");
+	lat_row(d, lat, "block", "TDM read -> TDM write");
+	return 0;
+}

@@ -38,8 +38,10 @@ void psim_span_clock_tick(struct loop_timer *t)
 		s->next_tick_ns += s->period_ns;
 		ticks++;
 	}
-	if (s->next_tick_ns <= now) /* far behind (stopped): resync */
+	if (s->next_tick_ns <= now) { /* far behind (stopped): resync */
+		s->clock_skipped += (now - s->next_tick_ns) / s->period_ns + 1;
 		s->next_tick_ns = now + s->period_ns;
+	}
 	bool slip = s->slip_pending > 0;
 	if (slip)
 		s->slip_pending--;
@@ -49,9 +51,11 @@ void psim_span_clock_tick(struct loop_timer *t)
 		if (c->fd < 0)
 			continue;
 		ssize_t n;
-		while ((n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		while ((n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+			s->bchan_rx_blocks++;
 			if (c->call)
 				psim_call_take(c->call, buf, (size_t)n);
+		}
 		if (!c->call)
 			continue;
 		for (unsigned k = 0; k < ticks; k++) {
@@ -59,8 +63,12 @@ void psim_span_clock_tick(struct loop_timer *t)
 			if (slip && k == 0)
 				apply_slip(buf, s->blocksize);
 			if (send(c->fd, buf, s->blocksize,
-				 MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-				break; /* gateway not reading: its overrun */
+				 MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+				/* gateway not reading: its overrun */
+				s->bchan_tx_dropped += ticks - k;
+				break;
+			}
+			s->bchan_tx_blocks++;
 		}
 	}
 	loop_timer_at_ns(s->p->loop, &s->clock, s->next_tick_ns);

@@ -528,6 +528,10 @@ void psim_span_put(struct psim_span *s, struct json_out *o)
 	json_kv_uint(o, "rx_frames", s->rx_frames);
 	json_kv_uint(o, "tx_frames", s->tx_frames);
 	json_kv_uint(o, "dropped_frames", s->dropped_frames);
+	json_kv_uint(o, "bchan_tx_blocks", s->bchan_tx_blocks);
+	json_kv_uint(o, "bchan_tx_dropped", s->bchan_tx_dropped);
+	json_kv_uint(o, "bchan_rx_blocks", s->bchan_rx_blocks);
+	json_kv_uint(o, "clock_skipped", s->clock_skipped);
 	unsigned idle = 0, busy = 0, blocked = 0, total = 0;
 	json_key(o, "chans");
 	json_arr_begin(o);

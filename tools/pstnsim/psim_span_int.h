@@ -55,7 +55,12 @@ struct psim_span {
 	/* counters */
 	uint64_t rx_frames, tx_frames, dropped_frames;
 	bool complete_next_info; /* psim_span_complete_next_info() */
-	struct isdn_pcap *pcap;	 /* D-channel capture ([span N] pcap), NULL */
+	/* sim B-channels: blocks sent, refused by a full queue (the gateway
+	 * reads too late: its overrun) and received; block periods the clock
+	 * skipped because pstnsim itself ran more than 50 behind */
+	uint64_t bchan_tx_blocks, bchan_tx_dropped, bchan_rx_blocks;
+	uint64_t clock_skipped;
+	struct isdn_pcap *pcap; /* D-channel capture ([span N] pcap), NULL */
 	struct psim_chan ch[TDM_MAX_TIMESLOTS + 1];
 };
 
