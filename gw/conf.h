@@ -107,6 +107,8 @@ struct conf_tg {
 	unsigned t310_s;	 /* CALL PROCEEDING: next message timeout */
 	char sip_auth_user[64];	 /* answer 401/407 from sip_dest with these */
 	char sip_auth_password[64];
+	bool ec;	     /* line echo canceller on this group's calls */
+	unsigned ec_tail_ms; /* its echo path span: 16..128 ms, 8 ms steps */
 	uint64_t set_mask;
 	unsigned line;
 	unsigned key_line[CONF_SEC_KEYS];
@@ -130,10 +132,10 @@ struct conf_sip {
 	unsigned min_se_s;
 	unsigned t1_ms;
 	unsigned rtp_port_min, rtp_port_max;
-	unsigned rtp_timeout_s;	 /* no RTP this long ends a call; 0: off */
-	char trusted[256];   /* CIDR list; others are challenged */
-	char auth_realm[64]; /* digest realm we challenge with */
-	char auth_user[64];  /* credentials untrusted sources must give */
+	unsigned rtp_timeout_s; /* no RTP this long ends a call; 0: off */
+	char trusted[256];	/* CIDR list; others are challenged */
+	char auth_realm[64];	/* digest realm we challenge with */
+	char auth_user[64];	/* credentials untrusted sources must give */
 	char auth_password[64];
 	uint64_t set_mask;
 	unsigned key_line[CONF_SEC_KEYS];

@@ -12,6 +12,7 @@
 #include "call/cause.h"
 #include "conf_check.h"
 #include "conf_keys.h"
+#include "media/ec.h"
 #include "sip/sip_acl.h"
 #include "sip/sip_tp.h"
 #include "sip/sip_uri.h"
@@ -252,6 +253,11 @@ static int check_tg_values(const struct conf *c, const struct conf_tg *tg,
 	if (cause_map_parse_sip(&map, tg->causes_sip, msg, sizeof(msg)))
 		return fail_at(c, (unsigned)tg_line(tg, "causes_sip"), err, cap,
 			       "trunk group %s: causes_sip: %s", tg->name, msg);
+	if (tg->ec_tail_ms % EC_TAIL_MS_STEP)
+		return fail_at(c, (unsigned)tg_line(tg, "ec_tail_ms"), err, cap,
+			       "trunk group %s: ec_tail_ms %u is not a "
+			       "multiple of %u ms",
+			       tg->name, tg->ec_tail_ms, EC_TAIL_MS_STEP);
 	if (tg->sip_dest[0]) {
 		struct sip_uri u;
 		struct sip_peer peer;

@@ -166,6 +166,11 @@ static const struct conf_key tg_keys[] = {
      "user name for digest challenges from sip_dest (RFC 7616)"},
     {"sip_auth_password", STR(conf_tg, sip_auth_password), 0, 0, NULL, "",
      "password for sip_auth_user"},
+    {"ec", CK_BOOL, OFF(conf_tg, ec), 0, 0, 0, NULL, "yes",
+     "line echo canceller (ITU-T G.168) on the B-channels; off by itself "
+     "on 2100 Hz with phase reversals and on fax tones"},
+    {"ec_tail_ms", CK_UINT, OFF(conf_tg, ec_tail_ms), 0, 16, 128, NULL, "64",
+     "echo path the canceller covers, ms, a multiple of 8"},
 };
 
 static const struct conf_key sip_keys[] = {

@@ -202,15 +202,16 @@ static void on_setup(struct gw *gw, struct isdn_call *ic,
 }
 
 static const enum call_event isdn_events[] = {
-	[ISDN_CALL_PROCEEDING] = CALL_EV_ISDN_PROCEEDING,
-	[ISDN_CALL_ALERTING] = CALL_EV_ISDN_ALERTING,
-	[ISDN_CALL_PROGRESS] = CALL_EV_ISDN_PROGRESS,
-	[ISDN_CALL_CONNECT] = CALL_EV_ISDN_CONNECT,
-	[ISDN_CALL_DISCONNECT] = CALL_EV_ISDN_DISCONNECT,
-	[ISDN_CALL_RELEASED] = CALL_EV_ISDN_RELEASED,
+    [ISDN_CALL_PROCEEDING] = CALL_EV_ISDN_PROCEEDING,
+    [ISDN_CALL_ALERTING] = CALL_EV_ISDN_ALERTING,
+    [ISDN_CALL_PROGRESS] = CALL_EV_ISDN_PROGRESS,
+    [ISDN_CALL_CONNECT] = CALL_EV_ISDN_CONNECT,
+    [ISDN_CALL_DISCONNECT] = CALL_EV_ISDN_DISCONNECT,
+    [ISDN_CALL_RELEASED] = CALL_EV_ISDN_RELEASED,
 };
 
-void call_on_isdn(void *arg, struct isdn_call *ic, const struct isdn_call_ev *ev)
+void call_on_isdn(void *arg, struct isdn_call *ic,
+		  const struct isdn_call_ev *ev)
 {
 	struct gw *gw = arg;
 	struct call *c = isdn_call_user(ic);
@@ -236,9 +237,9 @@ void call_on_isdn(void *arg, struct isdn_call *ic, const struct isdn_call_ev *ev
 		return;
 	}
 	struct call_ev e = {
-		.type = isdn_events[ev->type],
-		.cause = ev->cause,
-		.progress = ev->progress,
+	    .type = isdn_events[ev->type],
+	    .cause = ev->cause,
+	    .progress = ev->progress,
 	};
 	call_fsm(c, &e);
 }
@@ -267,7 +268,8 @@ unsigned call_hangup_all(struct gw *gw, int cause)
 			continue;
 		/* a SIP caller not yet answered gets 503 (cause 41), on which
 		 * proxies try another gateway; a 480 would end the call */
-		bool unanswered = c->dir == CALL_SIP_TO_PSTN && !c->sip_answered;
+		bool unanswered =
+		    c->dir == CALL_SIP_TO_PSTN && !c->sip_answered;
 		call_abort(c, unanswered ? PRI_CAUSE_NORMAL_TEMPORARY_FAILURE
 					 : cause);
 		n++;
@@ -296,6 +298,16 @@ static void media_json(const struct call *c, struct json_out *o)
 	json_kv_uint(o, "rtp_latched", ms.rtp_latched);
 	json_kv_uint(o, "dtmf_rx_events", ms.dtmf_rx_events);
 	json_kv_uint(o, "dtmf_tx_digits", ms.dtmf_tx_digits);
+	json_kv_str(o, "ec", media_ec_state_name(ms.ec_state));
+	if (ms.ec_state != MEDIA_EC_NONE) {
+		json_key(o, "ec_erle_db");
+		json_double(o, (double)ms.ec_erle_db10 / 10.0);
+		json_kv_uint(o, "ec_dt_count", ms.ec_dt_count);
+	}
+	if (ms.ec_state == MEDIA_EC_OFF_TONE || ms.ec_state == MEDIA_EC_OFF_FAX)
+		json_kv_str(o, "ec_off_by",
+			    ms.ec_state == MEDIA_EC_OFF_TONE ? "answer-tone"
+							     : "fax");
 	json_obj_end(o);
 }
 
@@ -306,9 +318,9 @@ void call_list_json(const struct gw *gw, struct json_out *o)
 	for (const struct call *c = gw->calls->head; c; c = c->next) {
 		json_obj_begin(o);
 		json_kv_uint(o, "id", c->id);
-		json_kv_str(o, "dir", c->dir == CALL_SIP_TO_PSTN
-					      ? "sip-to-pstn"
-					      : "pstn-to-sip");
+		json_kv_str(o, "dir",
+			    c->dir == CALL_SIP_TO_PSTN ? "sip-to-pstn"
+						       : "pstn-to-sip");
 		json_kv_str(o, "state", call_state_name(c->state));
 		json_kv_str(o, "trunkgroup", c->tg ? c->tg->conf.name : NULL);
 		json_kv_str(o, "called", c->called_in);
@@ -351,8 +363,8 @@ int call_causes_json(const struct gw *gw, const char *tg, struct json_out *o,
 		json_kv_int(o, "cause", cause);
 		json_kv_str(o, "text", cause_text(cause));
 		json_kv_int(o, "sip", cause_to_sip(m, cause));
-		json_kv_str(o, "override", m->overridden_q850[cause] ? "yes"
-								     : "no");
+		json_kv_str(o, "override",
+			    m->overridden_q850[cause] ? "yes" : "no");
 		json_obj_end(o);
 	}
 	json_arr_end(o);

@@ -16,7 +16,7 @@
 #include "media.h"
 #include "media_bridge.h"
 
-#define MEDIA_MAX_WORKERS 64
+#define MEDIA_MAX_WORKERS     64
 #define MEDIA_BLOCKS_PER_WAKE 8 /* bound the work per readiness event */
 
 enum media_msg_type {
@@ -64,9 +64,9 @@ struct media_chan {
 	pthread_mutex_t upd_mu;	 /* guards upd and upd_queued */
 	struct media_rtp_conf upd;
 	bool upd_queued;
-	struct loop_io io;	/* worker side */
-	unsigned mw_phase;	/* milliwatt position */
-	struct media_stats st;	/* written by the worker */
+	struct loop_io io;     /* worker side */
+	unsigned mw_phase;     /* milliwatt position */
+	struct media_stats st; /* written by the worker */
 };
 
 struct media {
@@ -131,8 +131,7 @@ static void stat_add(uint64_t *c, uint64_t n)
 	__atomic_store_n(c, *c + n, __ATOMIC_RELAXED);
 }
 
-void media_milliwatt(enum tdm_law law, uint8_t *buf, size_t n,
-		     unsigned *phase)
+void media_milliwatt(enum tdm_law law, uint8_t *buf, size_t n, unsigned *phase)
 {
 	/* ITU-T G.711 Tables 5 and 6: the digital milliwatt, one period of
 	 * 1 kHz in eight samples */
@@ -374,9 +373,7 @@ int media_chan_start(struct media *m, const struct media_chan_conf *conf,
 		return -ENOMEM;
 	c->conf = *conf;
 	if (conf->mode == MEDIA_MODE_BRIDGE) {
-		int rc = media_bridge_new(&c->br, &conf->rtp, conf->law,
-					  conf->bchan->blocksize, &c->st,
-					  conf->call_id);
+		int rc = media_bridge_new(&c->br, conf, &c->st);
 		if (rc) {
 			free(c);
 			return rc;
@@ -427,6 +424,17 @@ int media_chan_update(struct media *m, struct media_chan *c,
 		queue_push(&c->w->cmdq, &c->update_msg);
 	}
 	return 0;
+}
+
+const char *media_ec_state_name(uint64_t state)
+{
+	static const char *const names[] = {
+	    [MEDIA_EC_NONE] = "none",
+	    [MEDIA_EC_ON] = "on",
+	    [MEDIA_EC_OFF_TONE] = "off",
+	    [MEDIA_EC_OFF_FAX] = "off",
+	};
+	return state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
 }
 
 void media_chan_free(struct media_chan *c)

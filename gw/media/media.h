@@ -51,8 +51,21 @@ struct media_chan_conf {
 	struct tdm_bchan *bchan; /* the worker uses it until `stopped` */
 	enum tdm_law law;
 	enum media_mode mode;
-	unsigned call_id; /* for logs */
+	unsigned call_id;	   /* for logs */
 	struct media_rtp_conf rtp; /* MEDIA_MODE_BRIDGE only */
+	/* MEDIA_MODE_BRIDGE: line echo canceller (ec.h) on the B-channel
+	 * audio; ec_tail_ms 16..128 in 8 ms steps */
+	bool ec;
+	unsigned ec_tail_ms;
+};
+
+/* The echo canceller of a bridged channel, as in media_stats.ec_state. */
+enum media_ec_state {
+	MEDIA_EC_NONE,	   /* not configured (or not a bridge) */
+	MEDIA_EC_ON,	   /* cancelling */
+	MEDIA_EC_OFF_TONE, /* disabled: 2100 Hz with phase reversals
+			      (ITU-T G.165/G.168 tone disabler) */
+	MEDIA_EC_OFF_FAX,  /* disabled: fax pass-through */
 };
 
 struct media_stats {
@@ -70,6 +83,9 @@ struct media_stats {
 	uint64_t rtp_latched;	 /* remote address changed to the source */
 	uint64_t dtmf_rx_events; /* RFC 4733 events played to the B-channel */
 	uint64_t dtmf_tx_digits; /* in-band digits sent as RFC 4733 */
+	uint64_t ec_state;	 /* enum media_ec_state */
+	int64_t ec_erle_db10;	 /* echo return loss enhancement, 0.1 dB */
+	uint64_t ec_dt_count;	 /* double-talk onsets seen */
 };
 
 struct media_handlers {
@@ -103,6 +119,8 @@ void media_chan_stop(struct media *m, struct media_chan *c);
  */
 int media_chan_update(struct media *m, struct media_chan *c,
 		      const struct media_rtp_conf *rtp);
+/* "none", "on" or "off" for an enum media_ec_state value. */
+const char *media_ec_state_name(uint64_t state);
 /* Frees a stopped channel. NULL is a no-op. */
 void media_chan_free(struct media_chan *c);
 
@@ -115,7 +133,6 @@ unsigned media_chan_count(const struct media *m);
  * Fills buf with the digital milliwatt sequence for the law, continuing at
  * *phase (0..7). Pure: exposed for tests.
  */
-void media_milliwatt(enum tdm_law law, uint8_t *buf, size_t n,
-		     unsigned *phase);
+void media_milliwatt(enum tdm_law law, uint8_t *buf, size_t n, unsigned *phase);
 
 #endif

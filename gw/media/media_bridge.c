@@ -9,6 +9,7 @@
  * playout is CLOCK_MONOTONIC in samples (8000 Hz).
  */
 #include <errno.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <spandsp.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <time.h>
 
 #include "dtmf.h"
+#include "ec.h"
 #include "jb.h"
 #include "log.h"
 #include "media_bridge.h"
@@ -31,6 +33,8 @@
 #define BRIDGE_JB_MAX_MS     300
 #define BRIDGE_JB_K	     4
 #define BRIDGE_NS_PER_SAMPLE 125000 /* ns: 1 / 8000 Hz */
+#define BRIDGE_EC_MARGIN     32	    /* samples (4 ms) of slack before echo */
+#define BRIDGE_EC_RING	     8192   /* samples of far-end history, 2^n */
 
 /* Owned by the channel (media.c); used by its worker while attached. */
 struct media_bridge {
@@ -42,6 +46,10 @@ struct media_bridge {
 	struct jb *jb;
 	struct dtmf_play *play;
 	struct dtmf_detect *det;
+	struct ec *ec;	   /* NULL: no echo canceller */
+	int16_t *far;	   /* BRIDGE_EC_RING samples played, with ec */
+	uint64_t ec_pos;   /* samples through the canceller so far */
+	unsigned ec_delay; /* samples from playing to the echo's start */
 	struct rtp_sender tx;
 	struct rtp_source src;
 	unsigned ptime;			 /* samples per packet we send */
@@ -124,20 +132,62 @@ static unsigned ptime_samples(const struct media_rtp_conf *rc, unsigned block)
 	return ms * 8;
 }
 
-int media_bridge_new(struct media_bridge **bp, const struct media_rtp_conf *rtp,
-		     enum tdm_law span_law, unsigned block,
-		     struct media_stats *st, unsigned call_id)
+/*
+ * The bulk delay of the echo path (G.168 §3: "pure delay"): a block written
+ * to the B-channel after reading block k is played out behind the
+ * driver's TX cushion (TDM_TX_PREFILL_BLOCKS, media.c chan_begin), so its
+ * echo starts in block k + TDM_TX_PREFILL_BLOCKS at the earliest. The
+ * reference is delayed by that less a small margin for a hybrid that
+ * answers within the block; the tail then covers the echo's dispersion.
+ * Never less than a block: the echo of a block cannot come back before it
+ * was written.
+ */
+static unsigned ec_bulk_delay(unsigned block)
 {
+	unsigned d = TDM_TX_PREFILL_BLOCKS * block;
+	d = d > BRIDGE_EC_MARGIN ? d - BRIDGE_EC_MARGIN : 0;
+	return d < block ? block : d;
+}
+
+static int ec_setup(struct media_bridge *b, const struct media_chan_conf *conf)
+{
+	if (!conf->ec) {
+		stat_set(&b->st->ec_state, MEDIA_EC_NONE);
+		return 0;
+	}
+	struct ec_conf ec = {
+	    .tail_ms = conf->ec_tail_ms,
+	    .nlp = true,
+	    .cng = true,
+	    .adapt = true,
+	};
+	if (ec.tail_ms < EC_TAIL_MS_MIN || ec.tail_ms > EC_TAIL_MS_MAX ||
+	    ec.tail_ms % EC_TAIL_MS_STEP)
+		return -EINVAL;
+	b->ec_delay = ec_bulk_delay(b->block);
+	b->ec = ec_new(&ec);
+	b->far = calloc(BRIDGE_EC_RING, sizeof(*b->far));
+	if (!b->ec || !b->far)
+		return -ENOMEM;
+	stat_set(&b->st->ec_state, MEDIA_EC_ON);
+	return 0;
+}
+
+int media_bridge_new(struct media_bridge **bp,
+		     const struct media_chan_conf *conf, struct media_stats *st)
+{
+	const struct media_rtp_conf *rtp = &conf->rtp;
+	unsigned block = conf->bchan->blocksize;
 	if (rtp->fd < 0 || rtp->pt > 127 || !block || block > TDM_MAX_BLOCK)
 		return -EINVAL;
 	struct media_bridge *b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
 	b->rc = *rtp;
-	b->span_law = span_law;
+	b->span_law = conf->law;
 	b->block = block;
 	b->st = st;
-	b->call_id = call_id;
+	b->call_id = conf->call_id;
 	b->ptime = ptime_samples(rtp, block);
 	struct jb_conf jc = {
 	    .law = jlaw(rtp->law),
@@ -150,6 +200,8 @@ int media_bridge_new(struct media_bridge **bp, const struct media_rtp_conf *rtp,
 	struct dtmf_detect_conf dc = {.suppress = true};
 	if (!b->jb || dtmf_play_new(&b->play, NULL) ||
 	    dtmf_detect_new(&b->det, &dc))
+		goto fail;
+	if ((rc = ec_setup(b, conf)))
 		goto fail;
 	/* RFC 3550 §5.1: random SSRC, first sequence number and timestamp */
 	if ((rc = rtp_sender_init(&b->tx, rtp->pt)))
@@ -170,6 +222,8 @@ void media_bridge_free(struct media_bridge *b)
 	jb_free(b->jb);
 	dtmf_play_free(b->play);
 	dtmf_detect_free(b->det);
+	ec_free(b->ec);
+	free(b->far);
 	free(b);
 }
 
@@ -332,17 +386,45 @@ static void send_events(struct media_bridge *b, const struct dtmf_detect_out *o)
 			stat_inc(&b->st->dtmf_tx_digits);
 }
 
-/* B-channel -> RTP: stage the block in the payload law, send full
- * packets (RFC 3551 §4.1: marker on the first of a talkspurt). */
+/* The echo canceller over one block read from the B-channel: the
+ * reference is what was played ec_delay samples earlier. lin gets Sout. */
+static void ec_block(struct media_bridge *b, const uint8_t *blk, size_t n,
+		     int16_t *lin)
+{
+	int16_t ref[JB_BLOCK_MAX];
+	for (size_t i = 0; i < n; i++) {
+		lin[i] = g711_dec(b->span_law, blk[i]);
+		ref[i] = b->far[(b->ec_pos - b->ec_delay + i) &
+				(BRIDGE_EC_RING - 1)];
+	}
+	ec_process(b->ec, ref, lin, lin, n);
+	struct ec_stats es;
+	ec_stats(b->ec, &es);
+	stat_set((uint64_t *)&b->st->ec_erle_db10,
+		 (uint64_t)(int64_t)lrintf(es.erle_db * 10.0f));
+	stat_set(&b->st->ec_dt_count, es.dt_count);
+}
+
+static bool ec_running(const struct media_bridge *b)
+{
+	return b->ec && ec_enabled(b->ec);
+}
+
+/* B-channel -> RTP: stage the block in the payload law (through the echo
+ * canceller when it runs), send full packets (RFC 3551 §4.1: marker on
+ * the first of a talkspurt). */
 static void tx_block(struct media_bridge *b, const uint8_t *blk, size_t n)
 {
 	uint8_t *dst = b->stage + b->staged;
-	bool mute = false;
+	bool mute = false, ec = ec_running(b);
+	int16_t lin[JB_BLOCK_MAX];
+	if (ec)
+		ec_block(b, blk, n, lin);
 	if (b->rc.te_pt >= 0 && b->rc.send) {
-		int16_t lin[TDM_MAX_BLOCK];
 		struct dtmf_detect_out o;
-		for (size_t i = 0; i < n; i++)
-			lin[i] = g711_dec(b->span_law, blk[i]);
+		if (!ec)
+			for (size_t i = 0; i < n; i++)
+				lin[i] = g711_dec(b->span_law, blk[i]);
 		dtmf_detect_block(b->det, lin, n,
 				  b->tx.ts + (uint32_t)b->staged, &o);
 		send_events(b, &o);
@@ -351,6 +433,9 @@ static void tx_block(struct media_bridge *b, const uint8_t *blk, size_t n)
 	}
 	if (mute)
 		memset(dst, b->rc.law == TDM_LAW_ULAW ? 0xff : 0xd5, n);
+	else if (ec)
+		for (size_t i = 0; i < n; i++)
+			dst[i] = g711_enc(b->rc.law, lin[i]);
 	else
 		jb_g711_transcode(dst, blk, n, jlaw(b->span_law),
 				  jlaw(b->rc.law));
@@ -380,6 +465,13 @@ static void rx_block(struct media_bridge *b, uint8_t *blk, size_t n,
 	dtmf_play_block(b->play, lin, n);
 	for (size_t i = 0; i < n; i++)
 		blk[i] = g711_enc(b->span_law, lin[i]);
+	if (ec_running(b)) {
+		/* the reference is exactly what the line gets */
+		for (size_t i = 0; i < n; i++)
+			b->far[(b->ec_pos + i) & (BRIDGE_EC_RING - 1)] =
+			    g711_dec(b->span_law, blk[i]);
+		b->ec_pos += n;
+	}
 	struct jb_stats js;
 	jb_get_stats(b->jb, &js);
 	stat_set(&b->st->rtp_rx_late, js.late);

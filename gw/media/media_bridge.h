@@ -18,13 +18,14 @@
 struct media_bridge;
 
 /*
- * Allocates the bridge for rtp over a B-channel of span_law with blocks of
- * block samples; st is where the worker publishes the counters (the
- * channel's). Returns 0, -EINVAL for a bad rtp conf or -ENOMEM.
+ * Allocates the bridge for conf->rtp over conf's B-channel (its law and
+ * block size), with an echo canceller if conf->ec; st is where the worker
+ * publishes the counters (the channel's). Returns 0, -EINVAL for a bad
+ * rtp conf or echo tail, or -ENOMEM.
  */
-int media_bridge_new(struct media_bridge **bp, const struct media_rtp_conf *rtp,
-		     enum tdm_law span_law, unsigned block,
-		     struct media_stats *st, unsigned call_id);
+int media_bridge_new(struct media_bridge **bp,
+		     const struct media_chan_conf *conf,
+		     struct media_stats *st);
 /* Frees a bridge that is not attached. NULL is a no-op. */
 void media_bridge_free(struct media_bridge *b);
 /* Worker: starts reading the RTP socket in loop l. Returns 0 or -errno. */
