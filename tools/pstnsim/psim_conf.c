@@ -10,6 +10,17 @@
  *               behaviour = answer|busy|noanswer|unallocated|congestion|
  *               reject|announce|silent|proceeding, alert_ms, answer_ms,
  *               noanswer_ms, announce_ms, hangup_ms, cause, source, sink
+ *
+ * source (what the far end plays): silence | tone:HZ[:DBM0] |
+ *   dtmf:DIGITS | milliwatt | ramp | echo (what it hears, unchanged) |
+ *   hybrid:MODEL[:ERL_DB[:HZ[:DBM0]]] (what it hears through a line
+ *   hybrid: ITU-T G.168 Annex D echo path MODEL d2..d8 from spandsp's
+ *   g168models.h, scaled so white noise returns ERL_DB lower, default 10;
+ *   with HZ, a near-end tone at DBM0 (default -20) is mixed in for double
+ *   talk) | modem:cng|ced|ans-pr|ansam|ansam-pr (V.25/V.8/T.30 connect
+ *   tones from spandsp's modem_connect_tones_tx: fax calling tone, 2100 Hz
+ *   answer tone, with phase reversals, amplitude-modulated, both)
+ * sink (what it verifies): none | record | ramp
  */
 #include <errno.h>
 #include <stdio.h>
