@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""The line echo canceller in gwd's RTP <-> B-channel bridge, end to end:
+pstnsim's `hybrid` source returns what it hears through a G.168 Annex D
+echo path (d2..d8) at a given ERL, the way a 2-wire line hybrid does. An
+RTP peer on the SIP side of a sipp call sends speech-like audio
+(band-limited noise with a syllabic envelope) and measures the echo that
+comes back over RTP, once through a trunk group with `ec = no` and once
+with the canceller on (the default), and reads the ERLE gwctl calls
+reports."""
+import math
+import random
+import re
+import time
+
+from harness import check, check_eq, test, wait_for
+import harness
+from rig import Rig
+from rtp_peer import PT_PCMA, RtpPeer, level_dbm0, sdp_media
+
+NUMBERS = """
+[number 30300]
+behaviour = answer
+alert_ms = 0
+answer_ms = 100
+source = hybrid:%s
+sink = none
+"""
+
+SECONDS = 4.0
+TALK_DBM0 = -12.0  # active level of the far-end speech stand-in
+
+
+def speech_like(seconds, dbm0, seed=168):
+    """Band-limited noise (about 200-3000 Hz) with a syllabic envelope
+    (3.3 Hz, 30 % dips) and short pauses: it keeps an echo canceller
+    honest, unlike one steady sine."""
+    rnd = random.Random(seed)
+    n = int(seconds * 8000)
+    out, x1, hp, lp1, lp2 = [], 0.0, 0.0, 0.0, 0.0
+    for i in range(n):
+        x = rnd.gauss(0, 1)
+        hp = 0.85 * (hp + x - x1)  # high-pass, ~200 Hz
+        x1 = x
+        lp1 += 0.6 * (hp - lp1)  # two low-pass poles, ~1.5-3 kHz
+        lp2 += 0.6 * (lp1 - lp2)
+        out.append(lp2)
+    rms = math.sqrt(sum(v * v for v in out) / n)
+    amp = 2 ** 15 * 10 ** ((dbm0 - 3.14) / 20) / math.sqrt(2) / rms
+    res = []
+    for i, v in enumerate(out):
+        t = i / 8000.0
+        env = 0.65 + 0.35 * math.sin(2 * math.pi * 3.3 * t)
+        if 1.6 < t % 2.0 < 1.75:  # a pause between "words"
+            env = 0.0
+        res.append(int(max(-32767, min(32767, round(amp * env * v)))))
+    return res
+
+
+def windows(pcm, ms=100):
+    """Level (dBm0) of each window of pcm."""
+    w = ms * 8
+    return [level_dbm0(pcm[i:i + w]) for i in range(0, len(pcm) - w + 1, w)]
+
+
+def power_mean_db(levels):
+    """The mean of dB levels taken as powers (windows at -99: silence)."""
+    p = [10 ** (x / 10) for x in levels]
+    m = sum(p) / len(p) if p else 0
+    return 10 * math.log10(m) if m > 0 else -99.0
+
+
+def echo_call(model, tg, name):
+    """One call to a hybrid number: speech-like audio for SECONDS over
+    RTP; returns (echo level per 100 ms window from the first packet
+    sent, gwctl calls media counters at about 3 s)."""
+    s = Rig(NUMBERS % model, tg=tg, name=name)
+    peer = RtpPeer(PT_PCMA)
+    try:
+        u = s.sipp("uac_answer", "+4930300", HOLD_MS=int(SECONDS * 1000 + 600),
+                   MEDIA_PORT=peer.port).start()
+        ok = u.wait_message(8, direction="received", code=200,
+                            cseq_method="INVITE")
+        dest = sdp_media(ok.body)
+        check(dest[0] and dest[1], "media address in the 200", ok.body)
+        talk = speech_like(SECONDS, TALK_DBM0)
+        peer.start_sending(dest, peer.audio_frames(
+            lambda st, n: talk[st:st + n], SECONDS))
+        time.sleep(3.0)
+        media = s.gw.ctl("calls")["calls"][0]["media"]
+        media["table"] = s.gw.gwctl("calls")[1]
+        peer.wait_sent()
+        res = u.wait(20)
+        check(res.ok, "sipp failed", res.describe())
+        s.ps.wait_event(5, 0, type="call_released")
+        t0 = peer.sent_at[0][0]
+        # what came back, on the clock of what was sent (gwd sends one
+        # packet per 20 ms block from the answer on: align by time)
+        pk = sorted(peer.packets(PT_PCMA), key=lambda p: p.t)
+        pcm = []
+        for p in pk:
+            if p.t >= t0:
+                pcm.extend(peer.audio_of(p))
+        return windows(pcm), media
+    finally:
+        peer.close()
+
+
+def check_cancelled(model, erl_db):
+    src = "%s:%g" % (model, erl_db)
+    t_start = time.monotonic()
+    off, m_off = echo_call(src, "ec = no\n", "-ecoff")
+    on, m_on = echo_call(src, "ec = yes\nec_tail_ms = 64\n", "-econ")
+    check_eq(m_off["ec"], "none", "gwctl calls: no canceller with ec = no")
+    check(m_on["ec"] == "on", "gwctl calls: canceller on", m_on)
+    # the echo without a canceller: the talk level less the ERL, which
+    # pstnsim sets for white noise; the models' responses are not flat
+    # (d8 returns band-limited noise about 7 dB weaker)
+    n = int(SECONDS * 10) - 3  # windows with talk and its echo
+    base = power_mean_db(off[3:n])
+    check(abs(base - (TALK_DBM0 - erl_db)) < 9, "echo level with ec = no",
+          base, off)
+    # converged within about 1 s: from then on every window is at least
+    # 25 dB below the same window without the canceller
+    after = on[10:n]
+    # (windows where the echo is there without the canceller: not the
+    # pauses)
+    worst = max(a - b for a, b in zip(after, off[10:n]) if b > base - 10)
+    mean_on = power_mean_db(after)
+    check(mean_on <= base - 25, "echo over RTP with ec = yes after 1 s",
+          mean_on, base, on)
+    check(worst <= -20, "every 100 ms window after 1 s", worst, on)
+    first = next((i for i, x in enumerate(on) if x <= base - 25), None)
+    check(first is not None and first <= 10, "converged within ~1 s",
+          first, on)
+    erle = m_on.get("ec_erle_db")
+    check(erle is not None and erle >= 20, "ERLE in gwctl calls", m_on)
+    check(re.search(r" on \d+\.\ddB ", m_on["table"]),
+          "gwctl calls table shows the ERLE", m_on["table"])
+    check(re.search(r" none ", m_off["table"]),
+          "gwctl calls table: no EC", m_off["table"])
+    print("  %s: echo %.1f dBm0 without EC, %.1f dBm0 with it after 1 s "
+          "(%.1f dB less, worst window %.1f dB), below -25 dB from %d ms; "
+          "gwctl ERLE %.1f dB (before NLP), %d double-talk onsets; "
+          "%.1f s" % (src, base, mean_on, base - mean_on, worst,
+                      first * 100, erle, m_on["ec_dt_count"],
+                      time.monotonic() - t_start))
+
+
+@test
+def echo_cancelled_d2_erl_10():
+    check_cancelled("d2", 10)
+
+
+@test
+def echo_cancelled_d8_erl_6():
+    check_cancelled("d8", 6)
+
+
+harness.main()
