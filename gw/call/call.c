@@ -308,6 +308,25 @@ static void media_json(const struct call *c, struct json_out *o)
 		json_kv_str(o, "ec_off_by",
 			    ms.ec_state == MEDIA_EC_OFF_TONE ? "answer-tone"
 							     : "fax");
+	if (ms.fax != MEDIA_FAX_NONE) {
+		json_kv_str(o, "fax", media_fax_name(ms.fax));
+		json_kv_uint(o, "jb_fixed_ms", ms.jb_fixed_ms);
+	}
+	/* connect tones heard: "cng", "ced", "ans-pr", "ansam", "ansam-pr"
+	 * from the PSTN, the same with "sip:" from the RTP side */
+	json_key(o, "tones");
+	json_arr_begin(o);
+	for (unsigned i = 0; i < 64; i++) {
+		uint64_t bit = (uint64_t)1 << i;
+		char name[16];
+		if (!(ms.tones & bit))
+			continue;
+		snprintf(name, sizeof(name), "%s%s",
+			 bit >> MEDIA_TONE_RTP_SHIFT ? "sip:" : "",
+			 media_tone_name(bit));
+		json_str(o, name);
+	}
+	json_arr_end(o);
 	json_obj_end(o);
 }
 

@@ -230,6 +230,32 @@ void call_on_media_rtp_timeout(void *arg, struct media_chan *mc)
 	}
 }
 
+void call_on_media_tone(void *arg, struct media_chan *mc, uint64_t tones)
+{
+	struct gw *gw = arg;
+	struct call *c = gw->calls->head;
+	while (c && c->mc != mc)
+		c = c->next;
+	if (!c)
+		return;
+	struct media_stats ms;
+	media_chan_stats(mc, &ms);
+	for (unsigned i = 0; i < 64; i++) {
+		uint64_t bit = (uint64_t)1 << i;
+		if (!(tones & bit))
+			continue;
+		log_notice("call %u: %s tone from the %s side: echo canceller "
+			   "%s%s",
+			   c->id, media_tone_name(bit),
+			   bit >> MEDIA_TONE_RTP_SHIFT ? "SIP" : "PSTN",
+			   media_ec_state_name(ms.ec_state),
+			   ms.fax != MEDIA_FAX_NONE
+			       ? ", fax: G.711 pass-through, fixed jitter "
+				 "buffer"
+			       : "");
+	}
+}
+
 /* PSTN->SIP: the numbers of an incoming SETUP as E.164. Returns 0 or a
  * Q.850 cause. */
 static int setup_to_e164(struct call *c, const struct isdn_setup *st,

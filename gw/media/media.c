@@ -25,6 +25,7 @@ enum media_msg_type {
 	MEDIA_MSG_STOPPED,
 	MEDIA_MSG_UPDATE,      /* new RTP conf for a bridge (c->upd) */
 	MEDIA_MSG_RTP_TIMEOUT, /* worker -> signalling */
+	MEDIA_MSG_TONE,	       /* worker -> signalling: st.tones grew */
 	MEDIA_MSG_QUIT,
 };
 
@@ -58,7 +59,9 @@ struct media_chan {
 	struct media_chan_conf conf;
 	struct media_worker *w;
 	struct media_msg start_msg, stop_msg, stopped_msg;
-	struct media_msg update_msg, timeout_msg;
+	struct media_msg update_msg, timeout_msg, tone_msg;
+	bool tone_queued;    /* tone_msg in flight (atomic) */
+	uint64_t tones_told; /* signalling side: tones already reported */
 	bool stop_sent;
 	struct media_bridge *br; /* MEDIA_MODE_BRIDGE */
 	pthread_mutex_t upd_mu;	 /* guards upd and upd_queued */
@@ -156,13 +159,24 @@ static void chan_block(struct media_chan *c, uint8_t *blk, size_t n)
 	case MEDIA_MODE_IDLE:
 		tdm_idle_fill(c->conf.law, blk, n);
 		break;
-	case MEDIA_MODE_BRIDGE:
-		if (media_bridge_block(c->br, blk, n)) {
+	case MEDIA_MODE_BRIDGE: {
+		unsigned ev = media_bridge_block(c->br, blk, n);
+		if (ev & MEDIA_BRIDGE_EV_TIMEOUT) {
 			c->timeout_msg.type = MEDIA_MSG_RTP_TIMEOUT;
 			c->timeout_msg.chan = c;
 			queue_push(&c->w->m->evq, &c->timeout_msg);
 		}
+		/* one tone message in flight at a time: the receiver reads
+		 * every bit set so far */
+		if (ev & MEDIA_BRIDGE_EV_TONE &&
+		    !__atomic_exchange_n(&c->tone_queued, true,
+					 __ATOMIC_SEQ_CST)) {
+			c->tone_msg.type = MEDIA_MSG_TONE;
+			c->tone_msg.chan = c;
+			queue_push(&c->w->m->evq, &c->tone_msg);
+		}
 		break;
+	}
 	}
 	ssize_t w = tdm_bchan_write(c->conf.bchan, blk, n);
 	if (w == (ssize_t)n)
@@ -242,6 +256,7 @@ static void worker_msg(struct media_worker *w, struct media_msg *msg)
 		break;
 	case MEDIA_MSG_STOPPED:
 	case MEDIA_MSG_RTP_TIMEOUT:
+	case MEDIA_MSG_TONE:
 		break;
 	}
 }
@@ -269,6 +284,18 @@ static void *worker_main(void *arg)
 
 /* ---- signalling side ---- */
 
+static void on_tone(struct media *m, struct media_chan *c)
+{
+	/* Dekker-style with the worker (all sequentially consistent): it
+	 * queues again, or this load sees what it added */
+	__atomic_store_n(&c->tone_queued, false, __ATOMIC_SEQ_CST);
+	uint64_t t = __atomic_load_n(&c->st.tones, __ATOMIC_SEQ_CST);
+	uint64_t fresh = t & ~c->tones_told;
+	c->tones_told = t;
+	if (fresh && m->h->tone && !c->stop_sent)
+		m->h->tone(m->arg, c, fresh);
+}
+
 static void on_events(struct loop_io *io, uint32_t events)
 {
 	struct media *m = io->arg;
@@ -283,6 +310,8 @@ static void on_events(struct loop_io *io, uint32_t events)
 		} else if (msg->type == MEDIA_MSG_RTP_TIMEOUT &&
 			   m->h->rtp_timeout && !msg->chan->stop_sent) {
 			m->h->rtp_timeout(m->arg, msg->chan);
+		} else if (msg->type == MEDIA_MSG_TONE) {
+			on_tone(m, msg->chan);
 		}
 		msg = next;
 	}
@@ -424,6 +453,32 @@ int media_chan_update(struct media *m, struct media_chan *c,
 		queue_push(&c->w->cmdq, &c->update_msg);
 	}
 	return 0;
+}
+
+const char *media_tone_name(uint64_t bit)
+{
+	if (bit >= 1u << MEDIA_TONE_RTP_SHIFT)
+		bit >>= MEDIA_TONE_RTP_SHIFT;
+	switch (bit) {
+	case MEDIA_TONE_CNG:
+		return "cng";
+	case MEDIA_TONE_CED:
+		return "ced";
+	case MEDIA_TONE_ANS_PR:
+		return "ans-pr";
+	case MEDIA_TONE_ANSAM:
+		return "ansam";
+	case MEDIA_TONE_ANSAM_PR:
+		return "ansam-pr";
+	}
+	return "?";
+}
+
+const char *media_fax_name(uint64_t fax)
+{
+	return fax == MEDIA_FAX_CNG   ? "cng"
+	       : fax == MEDIA_FAX_CED ? "ced"
+				      : NULL;
 }
 
 const char *media_ec_state_name(uint64_t state)

@@ -50,6 +50,15 @@ struct media_bridge {
 	int16_t *far;	   /* BRIDGE_EC_RING samples played, with ec */
 	uint64_t ec_pos;   /* samples through the canceller so far */
 	unsigned ec_delay; /* samples from playing to the echo's start */
+	/* connect tone detectors, [0] on the B-channel, [1] on RTP audio */
+	modem_connect_tones_rx_state_t *ans_rx[2], *cng_rx[2];
+	struct bridge_det {
+		struct media_bridge *b;
+		unsigned shift; /* 0 or MEDIA_TONE_RTP_SHIFT */
+	} tdet[2];
+	uint64_t hits;	/* enum media_tone bits reported by the detectors */
+	uint64_t tones; /* hits acted on */
+	bool fax;	/* G.711 pass-through */
 	struct rtp_sender tx;
 	struct rtp_source src;
 	unsigned ptime;			 /* samples per packet we send */
@@ -173,6 +182,52 @@ static int ec_setup(struct media_bridge *b, const struct media_chan_conf *conf)
 	return 0;
 }
 
+static uint64_t tone_bit(int tone)
+{
+	switch (tone) {
+	case MODEM_CONNECT_TONES_FAX_CNG:
+		return MEDIA_TONE_CNG;
+	case MODEM_CONNECT_TONES_ANS:
+		return MEDIA_TONE_CED;
+	case MODEM_CONNECT_TONES_ANS_PR:
+		return MEDIA_TONE_ANS_PR;
+	case MODEM_CONNECT_TONES_ANSAM:
+		return MEDIA_TONE_ANSAM;
+	case MODEM_CONNECT_TONES_ANSAM_PR:
+		return MEDIA_TONE_ANSAM_PR;
+	default:
+		return 0; /* tone ended, or one we do not act on */
+	}
+}
+
+/* spandsp's detector callback (in the worker, inside
+ * modem_connect_tones_rx()). */
+static void on_tone(void *user, int tone, int level, int delay)
+{
+	struct bridge_det *d = user;
+	(void)level;
+	(void)delay;
+	d->b->hits |= tone_bit(tone) << d->shift;
+}
+
+/* ITU-T V.25 / T.30 connect tones, both directions: the 2100 Hz detector
+ * tells ANS (fax CED), ANS/, ANSam and ANSam/ apart; a second one finds
+ * the 1100 Hz fax calling tone. */
+static int tones_setup(struct media_bridge *b)
+{
+	for (int i = 0; i < 2; i++) {
+		b->tdet[i].b = b;
+		b->tdet[i].shift = i ? MEDIA_TONE_RTP_SHIFT : 0;
+		b->ans_rx[i] = modem_connect_tones_rx_init(
+		    NULL, MODEM_CONNECT_TONES_ANSAM_PR, on_tone, &b->tdet[i]);
+		b->cng_rx[i] = modem_connect_tones_rx_init(
+		    NULL, MODEM_CONNECT_TONES_FAX_CNG, on_tone, &b->tdet[i]);
+		if (!b->ans_rx[i] || !b->cng_rx[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int media_bridge_new(struct media_bridge **bp,
 		     const struct media_chan_conf *conf, struct media_stats *st)
 {
@@ -201,7 +256,7 @@ int media_bridge_new(struct media_bridge **bp,
 	if (!b->jb || dtmf_play_new(&b->play, NULL) ||
 	    dtmf_detect_new(&b->det, &dc))
 		goto fail;
-	if ((rc = ec_setup(b, conf)))
+	if ((rc = ec_setup(b, conf)) || (rc = tones_setup(b)))
 		goto fail;
 	/* RFC 3550 §5.1: random SSRC, first sequence number and timestamp */
 	if ((rc = rtp_sender_init(&b->tx, rtp->pt)))
@@ -224,6 +279,12 @@ void media_bridge_free(struct media_bridge *b)
 	dtmf_detect_free(b->det);
 	ec_free(b->ec);
 	free(b->far);
+	for (int i = 0; i < 2; i++) {
+		if (b->ans_rx[i])
+			modem_connect_tones_rx_free(b->ans_rx[i]);
+		if (b->cng_rx[i])
+			modem_connect_tones_rx_free(b->cng_rx[i]);
+	}
 	free(b);
 }
 
@@ -386,17 +447,15 @@ static void send_events(struct media_bridge *b, const struct dtmf_detect_out *o)
 			stat_inc(&b->st->dtmf_tx_digits);
 }
 
-/* The echo canceller over one block read from the B-channel: the
- * reference is what was played ec_delay samples earlier. lin gets Sout. */
-static void ec_block(struct media_bridge *b, const uint8_t *blk, size_t n,
-		     int16_t *lin)
+/* The echo canceller over one block read from the B-channel (lin, Sin):
+ * the reference is what was played ec_delay samples earlier. lin gets
+ * Sout. */
+static void ec_block(struct media_bridge *b, int16_t *lin, size_t n)
 {
 	int16_t ref[JB_BLOCK_MAX];
-	for (size_t i = 0; i < n; i++) {
-		lin[i] = g711_dec(b->span_law, blk[i]);
+	for (size_t i = 0; i < n; i++)
 		ref[i] = b->far[(b->ec_pos - b->ec_delay + i) &
 				(BRIDGE_EC_RING - 1)];
-	}
 	ec_process(b->ec, ref, lin, lin, n);
 	struct ec_stats es;
 	ec_stats(b->ec, &es);
@@ -410,6 +469,43 @@ static bool ec_running(const struct media_bridge *b)
 	return b->ec && ec_enabled(b->ec);
 }
 
+static void ec_off(struct media_bridge *b, enum media_ec_state why)
+{
+	if (!ec_running(b))
+		return;
+	ec_set_enabled(b->ec, false);
+	stat_set(&b->st->ec_state, why);
+}
+
+/*
+ * Acts on connect tones not seen before. 1100 Hz CNG or 2100 Hz CED from
+ * either side: fax, G.711 pass-through (ITU-T V.152 §5, T.30): canceller
+ * off, jitter buffer fixed at its current delay, no DTMF detection. 2100
+ * Hz with phase reversals (ANS/, ANSam/): the G.165/G.168 tone disabler,
+ * canceller off for the rest of the call. ANSam alone is only reported.
+ * Returns true if there were new tones.
+ */
+static bool tones_act(struct media_bridge *b)
+{
+	uint64_t fresh = b->hits & ~b->tones;
+	if (!fresh)
+		return false;
+	b->tones |= fresh;
+	uint64_t any = fresh | fresh >> MEDIA_TONE_RTP_SHIFT;
+	if (any & (MEDIA_TONE_CNG | MEDIA_TONE_CED) && !b->fax) {
+		b->fax = true;
+		stat_set(&b->st->fax,
+			 any & MEDIA_TONE_CED ? MEDIA_FAX_CED : MEDIA_FAX_CNG);
+		stat_set(&b->st->jb_fixed_ms, jb_freeze(b->jb));
+		ec_off(b, MEDIA_EC_OFF_FAX);
+	}
+	if (any & (MEDIA_TONE_ANS_PR | MEDIA_TONE_ANSAM_PR))
+		ec_off(b, MEDIA_EC_OFF_TONE);
+	/* last: media.c's Dekker handshake with the signalling thread */
+	__atomic_store_n(&b->st->tones, b->tones, __ATOMIC_SEQ_CST);
+	return true;
+}
+
 /* B-channel -> RTP: stage the block in the payload law (through the echo
  * canceller when it runs), send full packets (RFC 3551 §4.1: marker on
  * the first of a talkspurt). */
@@ -418,13 +514,14 @@ static void tx_block(struct media_bridge *b, const uint8_t *blk, size_t n)
 	uint8_t *dst = b->stage + b->staged;
 	bool mute = false, ec = ec_running(b);
 	int16_t lin[JB_BLOCK_MAX];
+	for (size_t i = 0; i < n; i++)
+		lin[i] = g711_dec(b->span_law, blk[i]);
+	modem_connect_tones_rx(b->ans_rx[0], lin, (int)n);
+	modem_connect_tones_rx(b->cng_rx[0], lin, (int)n);
 	if (ec)
-		ec_block(b, blk, n, lin);
-	if (b->rc.te_pt >= 0 && b->rc.send) {
+		ec_block(b, lin, n);
+	if (b->rc.te_pt >= 0 && b->rc.send && !b->fax) {
 		struct dtmf_detect_out o;
-		if (!ec)
-			for (size_t i = 0; i < n; i++)
-				lin[i] = g711_dec(b->span_law, blk[i]);
 		dtmf_detect_block(b->det, lin, n,
 				  b->tx.ts + (uint32_t)b->staged, &o);
 		send_events(b, &o);
@@ -462,6 +559,8 @@ static void rx_block(struct media_bridge *b, uint8_t *blk, size_t n,
 {
 	int16_t lin[TDM_MAX_BLOCK];
 	jb_get(b->jb, lin, n, now_s);
+	modem_connect_tones_rx(b->ans_rx[1], lin, (int)n);
+	modem_connect_tones_rx(b->cng_rx[1], lin, (int)n);
 	dtmf_play_block(b->play, lin, n);
 	for (size_t i = 0; i < n; i++)
 		blk[i] = g711_enc(b->span_law, lin[i]);
@@ -478,17 +577,20 @@ static void rx_block(struct media_bridge *b, uint8_t *blk, size_t n,
 	stat_set(&b->st->plc_frames, js.plc_frames);
 }
 
-bool media_bridge_block(struct media_bridge *b, uint8_t *blk, size_t n)
+unsigned media_bridge_block(struct media_bridge *b, uint8_t *blk, size_t n)
 {
 	uint64_t now = now_ns();
+	unsigned ev = 0;
 	for (size_t off = 0; off < n; off += JB_BLOCK_MAX) {
 		size_t k = n - off < JB_BLOCK_MAX ? n - off : JB_BLOCK_MAX;
 		tx_block(b, blk + off, k);
 		rx_block(b, blk + off, k, now / BRIDGE_NS_PER_SAMPLE + off);
+		if (tones_act(b))
+			ev |= MEDIA_BRIDGE_EV_TONE;
 	}
 	if (!b->rc.timeout_s || !b->rc.recv || b->timeout_sent ||
 	    now - b->last_rx_ns < (uint64_t)b->rc.timeout_s * 1000000000u)
-		return false;
+		return ev;
 	b->timeout_sent = true;
-	return true;
+	return ev | MEDIA_BRIDGE_EV_TIMEOUT;
 }

@@ -38,11 +38,19 @@ void media_bridge_update(struct media_bridge *b,
 /* True if rtp may replace the bridge's conf (same fd, law and pt). */
 bool media_bridge_compatible(const struct media_bridge *b,
 			     const struct media_rtp_conf *rtp);
+/* What media_bridge_block() has to tell the signalling thread. */
+enum media_bridge_ev {
+	MEDIA_BRIDGE_EV_TIMEOUT = 1u << 0, /* the RTP inactivity timeout */
+	MEDIA_BRIDGE_EV_TONE = 1u << 1,	   /* new bits in st->tones */
+};
+
 /*
  * Worker: one B-channel block of n samples in span law was read into blk:
  * sends what is due as RTP and replaces blk with the n samples to play.
- * Returns true the first time the RTP inactivity timeout has passed.
+ * Returns enum media_bridge_ev bits: _TIMEOUT once, the first time the RTP
+ * inactivity timeout has passed; _TONE when connect tones not seen before
+ * were detected (and acted on).
  */
-bool media_bridge_block(struct media_bridge *b, uint8_t *blk, size_t n);
+unsigned media_bridge_block(struct media_bridge *b, uint8_t *blk, size_t n);
 
 #endif

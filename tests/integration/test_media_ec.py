@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
-"""The line echo canceller in gwd's RTP <-> B-channel bridge, end to end:
+"""The line echo canceller and the modem/fax tone handling in gwd's RTP <->
+B-channel bridge, end to end:
 pstnsim's `hybrid` source returns what it hears through a G.168 Annex D
 echo path (d2..d8) at a given ERL, the way a 2-wire line hybrid does. An
 RTP peer on the SIP side of a sipp call sends speech-like audio
 (band-limited noise with a syllabic envelope) and measures the echo that
 comes back over RTP, once through a trunk group with `ec = no` and once
 with the canceller on (the default), and reads the ERLE gwctl calls
-reports."""
+reports. pstnsim's `modem:` sources play spandsp's connect tones: ANSam
+with phase reversals must switch the canceller off and pass unchanged;
+fax CNG or CED from either side must switch the call to G.711
+pass-through (canceller off, fixed jitter buffer) and show in gwctl
+calls."""
 import math
 import random
 import re
@@ -15,7 +20,8 @@ import time
 from harness import check, check_eq, test, wait_for
 import harness
 from rig import Rig
-from rtp_peer import PT_PCMA, RtpPeer, level_dbm0, sdp_media
+from rtp_peer import (PT_PCMA, RtpPeer, frequency_hz, level_dbm0, sdp_media,
+                      tone)
 
 NUMBERS = """
 [number 30300]
@@ -154,6 +160,124 @@ def echo_cancelled_d2_erl_10():
 @test
 def echo_cancelled_d8_erl_6():
     check_cancelled("d8", 6)
+
+
+TONES = """
+[number 30310]
+behaviour = answer
+alert_ms = 0
+answer_ms = 100
+source = modem:ansam-pr
+sink = none
+[number 30311]
+behaviour = answer
+alert_ms = 0
+answer_ms = 100
+source = modem:cng
+sink = none
+[number 30312]
+behaviour = answer
+alert_ms = 0
+answer_ms = 100
+source = modem:ced
+sink = none
+[number 30313]
+behaviour = answer
+alert_ms = 0
+answer_ms = 100
+source = silence
+sink = record
+"""
+
+
+def tone_call(s, number, frames_fn, seconds, query_s):
+    """A call of `seconds` to number, the RTP peer sending frames_fn(peer);
+    returns (gwctl calls media at query_s after the 200, the audio
+    received over RTP from the 200 on, pstnsim's release event)."""
+    peer = RtpPeer(PT_PCMA)
+    evs = s.ps.events()
+    since = evs[-1]["seq"] if evs else 0
+    try:
+        u = s.sipp("uac_answer", number, HOLD_MS=int(seconds * 1000),
+                   MEDIA_PORT=peer.port).start()
+        ok = u.wait_message(8, direction="received", code=200,
+                            cseq_method="INVITE")
+        t200 = time.monotonic()
+        peer.start_sending(sdp_media(ok.body), frames_fn(peer))
+        time.sleep(max(0, t200 + query_s - time.monotonic()))
+        media = s.gw.ctl("calls")["calls"][0]["media"]
+        res = u.wait(20)
+        check(res.ok, "sipp failed", res.describe())
+        rel = s.ps.wait_event(5, since, type="call_released")
+        pk = sorted(peer.packets(PT_PCMA), key=lambda p: p.t)
+        pcm = []
+        for p in pk:
+            if p.t >= t200:
+                pcm.extend(peer.audio_of(p))
+        return media, pcm, rel
+    finally:
+        peer.close()
+
+
+def silence(seconds):
+    return lambda peer: peer.audio_frames(lambda st, n: [0] * n, seconds)
+
+
+@test
+def ansam_pr_disables_ec_and_passes_unchanged():
+    """V.8 modem answer tone (2100 Hz, 15 Hz AM, phase reversals every
+    450 ms) from the PSTN: the G.165/G.168 tone disabler turns the
+    canceller off for the call; the tone reaches RTP at its frequency and
+    level (spandsp sends it at -12 dBm0); no fax mode."""
+    s = Rig(TONES)
+    media, pcm, _ = tone_call(s, "+4930310", silence(4.5), 4.5, 3.0)
+    check_eq(media["ec"], "off", "canceller state")
+    check_eq(media.get("ec_off_by"), "answer-tone", "why off")
+    check("ansam-pr" in media["tones"], "ANSam/ reported", media)
+    check("fax" not in media, "not fax", media)
+    log = s.gw.proc.output()
+    check("ansam-pr tone from the PSTN side: echo canceller off" in log,
+          "gwd logs the tone", log[-2000:])
+    body = pcm[int(2.0 * 8000):int(4.0 * 8000)]
+    f, lvl = frequency_hz(body), level_dbm0(body)
+    check(abs(f - 2100) < 3, "frequency over RTP", f)
+    check(abs(lvl + 11.9) < 0.6, "level over RTP", lvl)
+    print("  ANSam/: canceller off, RTP got %.1f Hz at %.1f dBm0 "
+          "(sent -11.9)" % (f, lvl))
+
+
+@test
+def fax_tones_switch_to_pass_through_from_either_side():
+    s = Rig(TONES)
+    # CED and CNG from the PSTN
+    for number, want in (("+4930312", "ced"), ("+4930311", "cng")):
+        media, pcm, _ = tone_call(s, number, silence(3.0), 3.0, 2.5)
+        check_eq(media.get("fax"), want, "fax tone from the PSTN")
+        check(want in media["tones"], "tone listed", media)
+        check_eq(media["ec"], "off", "canceller off in fax mode")
+        check_eq(media.get("ec_off_by"), "fax", "why off")
+        check(media.get("jb_fixed_ms", 0) >= 20, "jitter buffer fixed",
+              media)
+        print("  %s from the PSTN: fax pass-through, jitter buffer fixed "
+              "at %d ms" % (want.upper(), media["jb_fixed_ms"]))
+    # CNG from the SIP side: 0.5 s of 1100 Hz every 3.5 s (T.30 §5.2)
+
+    def cng(peer):
+        on = peer.audio_frames(lambda st, n: tone(1100, -10, n, st), 0.5)
+        return on + peer.audio_frames(lambda st, n: [0] * n, 2.5)
+    media, _, rel = tone_call(s, "+4930313", cng, 3.0, 2.5)
+    check_eq(media.get("fax"), "cng", "fax tone from the SIP side")
+    check("sip:cng" in media["tones"], "tone listed as from SIP", media)
+    check_eq(media["ec"], "off", "canceller off in fax mode")
+    heard = [t for t in rel.get("audio", {}).get("tones", [])
+             if abs(t["freq_hz"] - 1100) < 20]
+    check(heard, "the CNG reached the PSTN", rel.get("audio"))
+    log = s.gw.proc.output()
+    check("cng tone from the SIP side" in log, "gwd logs it", log[-2000:])
+    print("  CNG from SIP: fax pass-through, jitter buffer fixed at %d ms; "
+          "PSTN heard %.1f Hz %.1f dBm0" % (media["jb_fixed_ms"],
+                                             heard[0]["freq_hz"],
+                                             heard[0]["level_dbm0"]))
 
 
 harness.main()
