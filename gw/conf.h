@@ -35,6 +35,13 @@ enum conf_side {
 	CONF_SIDE_NET,
 };
 
+/* Local ringback toward SIP callers on ALERTING without in-band tones. */
+enum conf_ringback {
+	CONF_RINGBACK_AUTO,   /* when the INVITE has P-Early-Media */
+	CONF_RINGBACK_NEVER,  /* plain 180 */
+	CONF_RINGBACK_ALWAYS, /* 183 + tone to every caller with SDP */
+};
+
 enum conf_hunt {
 	CONF_HUNT_ASCENDING,
 	CONF_HUNT_DESCENDING,
@@ -109,6 +116,8 @@ struct conf_tg {
 	char sip_auth_password[64];
 	bool ec;	     /* line echo canceller on this group's calls */
 	unsigned ec_tail_ms; /* its echo path span: 16..128 ms, 8 ms steps */
+	char tones[8];	     /* national tone set (media/tones.h) */
+	unsigned ringback;   /* enum conf_ringback */
 	uint64_t set_mask;
 	unsigned line;
 	unsigned key_line[CONF_SEC_KEYS];

@@ -157,6 +157,7 @@ static bool rtp_conf(const struct call *c, struct media_rtp_conf *rc)
 	rc->pt = r->pt;
 	rc->te_pt = r->te_pt;
 	rc->ptime_ms = r->ptime_ms;
+	rc->tone = c->local_tone;
 	/* RFC 3264 §6.1: the direction is ours; a held peer (RFC 3264
 	 * §8.4: c=0.0.0.0) is not sent to */
 	rc->send = (r->dir == SDP_DIR_NONE || r->dir == SDP_DIR_SENDRECV ||

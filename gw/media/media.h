@@ -18,6 +18,7 @@
 
 #include "drivers/tdm.h"
 #include "loop.h"
+#include "media/tones.h"
 
 struct media;
 struct media_chan;
@@ -45,6 +46,9 @@ struct media_rtp_conf {
 	bool send, recv;    /* SDP direction as seen from our side */
 	unsigned timeout_s; /* no RTP for this long ends the call; 0: off
 			       (also while receiving is off: hold) */
+	/* a call-progress tone (media/tones.h, static) sent over RTP in
+	 * place of the B-channel audio: local ringback; NULL: none */
+	const struct tones_def *tone;
 };
 
 struct media_chan_conf {

@@ -59,6 +59,7 @@ struct media_bridge {
 	uint64_t hits;	/* enum media_tone bits reported by the detectors */
 	uint64_t tones; /* hits acted on */
 	bool fax;	/* G.711 pass-through */
+	struct tones_gen tone; /* rc.tone's generator */
 	struct rtp_sender tx;
 	struct rtp_source src;
 	unsigned ptime;			 /* samples per packet we send */
@@ -244,6 +245,8 @@ int media_bridge_new(struct media_bridge **bp,
 	b->st = st;
 	b->call_id = conf->call_id;
 	b->ptime = ptime_samples(rtp, block);
+	if (rtp->tone)
+		tones_gen_init(&b->tone, rtp->tone);
 	struct jb_conf jc = {
 	    .law = jlaw(rtp->law),
 	    .min_ms = BRIDGE_JB_MIN_MS,
@@ -298,6 +301,8 @@ bool media_bridge_compatible(const struct media_bridge *b,
 void media_bridge_update(struct media_bridge *b,
 			 const struct media_rtp_conf *rtp)
 {
+	if (rtp->tone && rtp->tone != b->rc.tone)
+		tones_gen_init(&b->tone, rtp->tone);
 	b->rc = *rtp;
 	b->ptime = ptime_samples(rtp, b->block);
 	/* the timeout counts from the change (answer, re-INVITE) */
@@ -528,7 +533,9 @@ static void tx_block(struct media_bridge *b, const uint8_t *blk, size_t n)
 		/* RFC 4733 §2.6: no tone in the audio beside the events */
 		mute = o.suppress;
 	}
-	if (mute)
+	if (b->rc.tone)
+		tones_gen_g711(&b->tone, b->rc.law, dst, n);
+	else if (mute)
 		memset(dst, b->rc.law == TDM_LAW_ULAW ? 0xff : 0xd5, n);
 	else if (ec)
 		for (size_t i = 0; i < n; i++)

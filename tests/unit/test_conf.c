@@ -140,6 +140,12 @@ TEST(bad_values)
 	EXPECT_ERROR(SIM "[trunkgroup a]\nspans = 1\nec_tail_ms = 256\n",
 		     "t.conf:7: bad value '256' for ec_tail_ms: must be "
 		     "16..128");
+	EXPECT_ERROR(SIM "[trunkgroup a]\nspans = 1\ntones = fr\n",
+		     "t.conf:7: trunk group a: unknown tone set 'fr' (us, uk, "
+		     "de)");
+	EXPECT_ERROR(SIM "[trunkgroup a]\nspans = 1\nringback = often\n",
+		     "t.conf:7: bad value 'often' for ringback: one of auto, "
+		     "never, always");
 	EXPECT_ERROR(SIM "[trunkgroup a]\nspans = 1\nec = maybe\n",
 		     "t.conf:7: bad value 'maybe' for ec: yes or no");
 	EXPECT_ERROR(SIM "blocksize = 7\n",
