@@ -292,6 +292,8 @@ static void media_json(const struct call *c, struct json_out *o)
 	json_kv_uint(o, "rtp_tx_packets", ms.rtp_tx_packets);
 	json_kv_uint(o, "rtp_rx_lost", ms.rtp_rx_lost);
 	json_kv_uint(o, "rtp_rx_late", ms.rtp_rx_late);
+	json_kv_uint(o, "rtp_rx_discarded", ms.rtp_rx_discarded);
+	json_kv_uint(o, "jb_delay_ms", ms.jb_delay_ms);
 	json_kv_uint(o, "rtp_rx_other", ms.rtp_rx_other);
 	json_kv_uint(o, "rtp_jitter_us", ms.rtp_jitter_us);
 	json_kv_uint(o, "plc_frames", ms.plc_frames);

@@ -112,6 +112,9 @@ struct media_stats {
 	uint64_t tones;		 /* enum media_tone bits seen so far */
 	uint64_t fax;		 /* enum media_fax */
 	uint64_t jb_fixed_ms;	 /* jitter buffer delay once fixed; 0: adapts */
+	uint64_t rtp_rx_discarded; /* too early for the jitter buffer, or
+				      duplicates: dropped */
+	uint64_t jb_delay_ms;	   /* current playout delay */
 };
 
 struct media_handlers {

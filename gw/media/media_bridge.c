@@ -581,6 +581,8 @@ static void rx_block(struct media_bridge *b, uint8_t *blk, size_t n,
 	struct jb_stats js;
 	jb_get_stats(b->jb, &js);
 	stat_set(&b->st->rtp_rx_late, js.late);
+	stat_set(&b->st->rtp_rx_discarded, js.discarded + js.duplicates);
+	stat_set(&b->st->jb_delay_ms, js.delay_samples / 8);
 	stat_set(&b->st->plc_frames, js.plc_frames);
 }
 

@@ -258,6 +258,8 @@ def fax_tones_switch_to_pass_through_from_either_side():
         check_eq(media.get("ec_off_by"), "fax", "why off")
         check(media.get("jb_fixed_ms", 0) >= 20, "jitter buffer fixed",
               media)
+        check("rtp_rx_discarded" in media and "jb_delay_ms" in media,
+              "quality figures", media)
         print("  %s from the PSTN: fax pass-through, jitter buffer fixed "
               "at %d ms" % (want.upper(), media["jb_fixed_ms"]))
     # CNG from the SIP side: 0.5 s of 1100 Hz every 3.5 s (T.30 §5.2)
@@ -278,6 +280,20 @@ def fax_tones_switch_to_pass_through_from_either_side():
           "PSTN heard %.1f Hz %.1f dBm0" % (media["jb_fixed_ms"],
                                              heard[0]["freq_hz"],
                                              heard[0]["level_dbm0"]))
+
+
+@test
+def pstnsim_rejects_bad_hybrid_and_modem_sources():
+    s = Rig(TONES)
+    for src, want in (("hybrid:d1:10", "MODEL d2..d8"),
+                      ("hybrid:d2:70", "0..60 dB"),
+                      ("hybrid:d2:10:5000", "50..3950 Hz"),
+                      ("modem:v34", "modem:cng|ced|ans-pr|ansam|ansam-pr")):
+        r = s.ps.try_cmd("originate", span=1, called="30555",
+                         calling="301234", source=src)
+        check(r.get("ok") is False and want in r.get("error", ""),
+              "pstnsim refuses %s" % src, r)
+    check(s.ps.proc.alive(), "pstnsim still runs")
 
 
 harness.main()
