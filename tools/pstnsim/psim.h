@@ -55,9 +55,10 @@ struct psim_audio_spec {
 	double freq_hz;
 	double level_dbm0;
 	char digits[PSIM_DIGITS_MAX];
-	unsigned hybrid_model; /* PSIM_SRC_HYBRID: index, 0 = G.168 D.2 */
-	double erl_db;	       /* its echo return loss, dB */
-	int modem_tone;	       /* PSIM_SRC_MODEM: MODEM_CONNECT_TONES_* */
+	unsigned hybrid_model;	/* PSIM_SRC_HYBRID: index, 0 = G.168 D.2 */
+	double erl_db;		/* its echo return loss, dB */
+	unsigned near_start_ms; /* near-end tone from then on (double talk) */
+	int modem_tone;		/* PSIM_SRC_MODEM: MODEM_CONNECT_TONES_* */
 	enum psim_sink_kind sink;
 };
 

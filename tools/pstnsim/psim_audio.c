@@ -127,16 +127,17 @@ const char *psim_sink_name(enum psim_sink_kind k)
 	return sink_names[k];
 }
 
-/* hybrid:MODEL[:ERL_DB[:HZ[:DBM0]]]: MODEL d2..d8 (G.168 Annex D), ERL
- * 0..60 dB (default 10), an optional near-end tone mixed in (double
- * talk; level default -20 dBm0). */
+/* hybrid:MODEL[:ERL_DB[:HZ[:DBM0[:START_MS]]]]: MODEL d2..d8 (G.168
+ * Annex D), ERL 0..60 dB (default 10), an optional near-end tone mixed in
+ * (double talk; level default -20 dBm0) from START_MS after the answer
+ * (default 0). */
 static int hybrid_parse(struct psim_audio_spec *spec, const char *s, char *err,
 			size_t cap)
 {
 	const char *m = s + 7;
 	size_t mlen = strcspn(m, ":");
 	char *end = strchr(m, m[mlen]); /* the ':' or the NUL after MODEL */
-	double erl = 10, f = 0, lvl = -20;
+	double erl = 10, f = 0, lvl = -20, start = 0;
 	unsigned k;
 	for (k = 0; k < NELEM(hybrid_models); k++)
 		if (strlen(hybrid_models[k].name) == mlen &&
@@ -148,17 +149,23 @@ static int hybrid_parse(struct psim_audio_spec *spec, const char *s, char *err,
 		f = strtod(end + 1, &end);
 	if (*end == ':')
 		lvl = strtod(end + 1, &end);
+	if (*end == ':')
+		start = strtod(end + 1, &end);
 	if (k == NELEM(hybrid_models) || *end || erl < 0 || erl > 60 ||
-	    (f != 0 && (f < 50 || f > 3950)) || lvl > 3.14 || lvl < -60) {
-		snprintf(err, cap,
-			 "'%s': want hybrid:MODEL[:ERL_DB[:HZ[:DBM0]]] with "
-			 "MODEL d2..d8, 0..60 dB, 50..3950 Hz, -60..3 dBm0",
-			 s);
+	    (f != 0 && (f < 50 || f > 3950)) || lvl > 3.14 || lvl < -60 ||
+	    start < 0 || start > 3600000) {
+		snprintf(
+		    err, cap,
+		    "'%s': want hybrid:MODEL[:ERL_DB[:HZ[:DBM0[:START_MS]]]]"
+		    " with MODEL d2..d8, 0..60 dB, 50..3950 Hz, -60..3 "
+		    "dBm0, 0..3600000 ms",
+		    s);
 		return -EINVAL;
 	}
 	spec->src = PSIM_SRC_HYBRID;
 	spec->hybrid_model = k;
 	spec->erl_db = erl;
+	spec->near_start_ms = (unsigned)start;
 	spec->freq_hz = f;
 	spec->level_dbm0 = lvl;
 	return 0;
@@ -221,7 +228,7 @@ int psim_src_parse(struct psim_audio_spec *spec, const char *s, char *err,
 	snprintf(err, cap,
 		 "unknown audio source '%s' (silence, tone:HZ[:DBM0], "
 		 "dtmf:DIGITS, milliwatt, ramp, echo, "
-		 "hybrid:MODEL[:ERL_DB[:HZ[:DBM0]]], modem:TONE)",
+		 "hybrid:MODEL[:ERL_DB[:HZ[:DBM0[:START_MS]]]], modem:TONE)",
 		 s);
 	return -EINVAL;
 }
@@ -363,7 +370,9 @@ void psim_audio_fill(struct psim_audio *a, uint8_t *buf, size_t n)
 				a->echo_r = (a->echo_r + 1) % ECHO_FIFO;
 			}
 			double y = hybrid_echo(a, x);
-			if (a->spec.freq_hz > 0) {
+			if (a->spec.freq_hz > 0 &&
+			    a->tx_bytes - n + i >=
+				(uint64_t)a->spec.near_start_ms * 8) {
 				y += a->amp * sin(a->phase);
 				a->phase += a->step;
 				if (a->phase > 2.0 * M_PI)
