@@ -113,7 +113,7 @@ struct media_stats {
 	uint64_t fax;		 /* enum media_fax */
 	uint64_t jb_fixed_ms;	 /* jitter buffer delay once fixed; 0: adapts */
 	uint64_t rtp_rx_discarded; /* too early for the jitter buffer, or
-				      duplicates: dropped */
+				      repeated packets: dropped */
 	uint64_t jb_delay_ms;	   /* current playout delay */
 };
 
