@@ -35,6 +35,13 @@ enum conf_side {
 	CONF_SIDE_NET,
 };
 
+/* Local ringback toward SIP callers on ALERTING without in-band tones. */
+enum conf_ringback {
+	CONF_RINGBACK_AUTO,   /* when the INVITE has P-Early-Media */
+	CONF_RINGBACK_NEVER,  /* plain 180 */
+	CONF_RINGBACK_ALWAYS, /* 183 + tone to every caller with SDP */
+};
+
 enum conf_hunt {
 	CONF_HUNT_ASCENDING,
 	CONF_HUNT_DESCENDING,
@@ -112,6 +119,10 @@ struct conf_tg {
 	unsigned max_digits;	/* this many: complete at once; 0 = none */
 	char sip_auth_user[64]; /* answer 401/407 from sip_dest with these */
 	char sip_auth_password[64];
+	bool ec;	     /* line echo canceller on this group's calls */
+	unsigned ec_tail_ms; /* its echo path span: 16..128 ms, 8 ms steps */
+	char tones[8];	     /* national tone set (media/tones.h) */
+	unsigned ringback;   /* enum conf_ringback */
 	uint64_t set_mask;
 	unsigned line;
 	unsigned key_line[CONF_SEC_KEYS];
@@ -135,10 +146,10 @@ struct conf_sip {
 	unsigned min_se_s;
 	unsigned t1_ms;
 	unsigned rtp_port_min, rtp_port_max;
-	unsigned rtp_timeout_s;	 /* no RTP this long ends a call; 0: off */
-	char trusted[256];   /* CIDR list; others are challenged */
-	char auth_realm[64]; /* digest realm we challenge with */
-	char auth_user[64];  /* credentials untrusted sources must give */
+	unsigned rtp_timeout_s; /* no RTP this long ends a call; 0: off */
+	char trusted[256];	/* CIDR list; others are challenged */
+	char auth_realm[64];	/* digest realm we challenge with */
+	char auth_user[64];	/* credentials untrusted sources must give */
 	char auth_password[64];
 	uint64_t set_mask;
 	unsigned key_line[CONF_SEC_KEYS];

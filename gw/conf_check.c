@@ -12,6 +12,8 @@
 #include "call/cause.h"
 #include "conf_check.h"
 #include "conf_keys.h"
+#include "media/ec.h"
+#include "media/tones.h"
 #include "sip/sip_acl.h"
 #include "sip/sip_tp.h"
 #include "sip/sip_uri.h"
@@ -257,6 +259,16 @@ static int check_tg_values(const struct conf *c, const struct conf_tg *tg,
 			       "trunk group %s: max_digits %u is below "
 			       "min_digits %u",
 			       tg->name, tg->max_digits, tg->min_digits);
+	if (tg->ec_tail_ms % EC_TAIL_MS_STEP)
+		return fail_at(c, (unsigned)tg_line(tg, "ec_tail_ms"), err, cap,
+			       "trunk group %s: ec_tail_ms %u is not a "
+			       "multiple of %u ms",
+			       tg->name, tg->ec_tail_ms, EC_TAIL_MS_STEP);
+	if (tones_set_check(tg->tones))
+		return fail_at(c, (unsigned)tg_line(tg, "tones"), err, cap,
+			       "trunk group %s: unknown tone set '%s' (us, uk, "
+			       "de)",
+			       tg->name, tg->tones);
 	if (tg->sip_dest[0]) {
 		struct sip_uri u;
 		struct sip_peer peer;

@@ -52,6 +52,12 @@ static const struct conf_enum hunts[] = {
     {"roundrobin", CONF_HUNT_ROUNDROBIN},
     {NULL, 0},
 };
+static const struct conf_enum ringbacks[] = {
+    {"auto", CONF_RINGBACK_AUTO},
+    {"never", CONF_RINGBACK_NEVER},
+    {"always", CONF_RINGBACK_ALWAYS},
+    {NULL, 0},
+};
 static const struct conf_enum transports[] = {
     {"udp", CONF_TP_UDP},
     {"tcp", CONF_TP_TCP},
@@ -179,6 +185,17 @@ static const struct conf_key tg_keys[] = {
      "user name for digest challenges from sip_dest (RFC 7616)"},
     {"sip_auth_password", STR(conf_tg, sip_auth_password), 0, 0, NULL, "",
      "password for sip_auth_user"},
+    {"ec", CK_BOOL, OFF(conf_tg, ec), 0, 0, 0, NULL, "yes",
+     "line echo canceller (ITU-T G.168) on the B-channels; off by itself "
+     "on 2100 Hz with phase reversals and on fax tones"},
+    {"ec_tail_ms", CK_UINT, OFF(conf_tg, ec_tail_ms), 0, 16, 128, NULL, "64",
+     "echo path the canceller covers, ms, a multiple of 8"},
+    {"tones", STR(conf_tg, tones), 0, 0, NULL, "us",
+     "national call-progress tone set: us, uk, de"},
+    {"ringback", CK_ENUM, OFF(conf_tg, ringback), 0, 0, 0, ringbacks, "auto",
+     "local ringback to SIP callers on ALERTING without in-band tones: "
+     "auto (183 + tone if the INVITE has P-Early-Media), never (180), "
+     "always"},
 };
 
 static const struct conf_key sip_keys[] = {

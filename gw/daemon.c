@@ -21,13 +21,14 @@
 #include "media/media.h"
 
 static const struct isdn_handlers isdn_h = {
-	.call_event = call_on_isdn,
-	.span_changed = NULL,
+    .call_event = call_on_isdn,
+    .span_changed = NULL,
 };
 
 static const struct media_handlers media_h = {
-	.stopped = call_on_media_stopped,
-	.rtp_timeout = call_on_media_rtp_timeout,
+    .stopped = call_on_media_stopped,
+    .rtp_timeout = call_on_media_rtp_timeout,
+    .tone = call_on_media_tone,
 };
 
 /* Signal handling state lives with the loop's lifetime. */
@@ -52,13 +53,14 @@ static void on_signal(struct loop_io *io, uint32_t events)
 			if (gw_reload(gw, notes, sizeof(notes), err,
 				      sizeof(err)))
 				log_err("reload failed, keeping the running "
-					"configuration: %s", err);
+					"configuration: %s",
+					err);
 			break;
 		case SIGTERM:
 		case SIGINT:
-			log_notice("%s: shutting down",
-				   si.ssi_signo == SIGTERM ? "SIGTERM"
-							   : "SIGINT");
+			log_notice("%s: shutting down", si.ssi_signo == SIGTERM
+							    ? "SIGTERM"
+							    : "SIGINT");
 			gw_shutdown(gw);
 			break;
 		default:
@@ -84,8 +86,8 @@ static int signals_init(struct gw *gw)
 	return loop_io_add(gw->loop, &sig.io, sig.fd, EPOLLIN, on_signal, NULL);
 }
 
-int gw_init(struct gw *gw, struct conf *conf, const char *conf_path,
-	    char *err, size_t cap)
+int gw_init(struct gw *gw, struct conf *conf, const char *conf_path, char *err,
+	    size_t cap)
 {
 	int rc;
 	memset(gw, 0, sizeof(*gw));
@@ -111,10 +113,10 @@ int gw_init(struct gw *gw, struct conf *conf, const char *conf_path,
 		return rc;
 	}
 	const struct ctl_table t = {
-		.cmds = ctl_cmds,
-		.ncmds = ctl_ncmds,
-		.arg = gw,
-		.who = "gwd",
+	    .cmds = ctl_cmds,
+	    .ncmds = ctl_ncmds,
+	    .arg = gw,
+	    .who = "gwd",
 	};
 	if ((rc = ctl_new(&gw->ctl, gw->loop, &t, conf->general.control_socket,
 			  err, cap)))
@@ -143,9 +145,8 @@ static bool span_same(const struct conf_span *a, const struct conf_span *b)
 	       a->link_settle_ms == b->link_settle_ms &&
 	       a->service_messages == b->service_messages &&
 	       a->t200_ms == b->t200_ms && a->t203_ms == b->t203_ms &&
-	       a->n200 == b->n200 &&
-	       !strcmp(a->driver, b->driver) && !strcmp(a->device, b->device) &&
-	       !strcmp(a->pcap, b->pcap);
+	       a->n200 == b->n200 && !strcmp(a->driver, b->driver) &&
+	       !strcmp(a->device, b->device) && !strcmp(a->pcap, b->pcap);
 }
 
 static void note(char *notes, size_t cap, const char *msg, unsigned no)
@@ -164,8 +165,10 @@ static void reload_notes(const struct conf *old, const struct conf *new,
 		const struct conf_span *a = old->span[no], *b = new->span[no];
 		if (!a && !b)
 			continue;
-		const char *what = !a ? "added" : !b ? "removed"
-					: span_same(a, b) ? NULL : "changed";
+		const char *what = !a		     ? "added"
+				   : !b		     ? "removed"
+				   : span_same(a, b) ? NULL
+						     : "changed";
 		if (!what)
 			continue;
 		snprintf(msg, sizeof(msg), "span %u %s: restart gwd to apply",

@@ -204,15 +204,16 @@ static void on_setup(struct gw *gw, struct isdn_call *ic,
 }
 
 static const enum call_event isdn_events[] = {
-	[ISDN_CALL_PROCEEDING] = CALL_EV_ISDN_PROCEEDING,
-	[ISDN_CALL_ALERTING] = CALL_EV_ISDN_ALERTING,
-	[ISDN_CALL_PROGRESS] = CALL_EV_ISDN_PROGRESS,
-	[ISDN_CALL_CONNECT] = CALL_EV_ISDN_CONNECT,
-	[ISDN_CALL_DISCONNECT] = CALL_EV_ISDN_DISCONNECT,
-	[ISDN_CALL_RELEASED] = CALL_EV_ISDN_RELEASED,
+    [ISDN_CALL_PROCEEDING] = CALL_EV_ISDN_PROCEEDING,
+    [ISDN_CALL_ALERTING] = CALL_EV_ISDN_ALERTING,
+    [ISDN_CALL_PROGRESS] = CALL_EV_ISDN_PROGRESS,
+    [ISDN_CALL_CONNECT] = CALL_EV_ISDN_CONNECT,
+    [ISDN_CALL_DISCONNECT] = CALL_EV_ISDN_DISCONNECT,
+    [ISDN_CALL_RELEASED] = CALL_EV_ISDN_RELEASED,
 };
 
-void call_on_isdn(void *arg, struct isdn_call *ic, const struct isdn_call_ev *ev)
+void call_on_isdn(void *arg, struct isdn_call *ic,
+		  const struct isdn_call_ev *ev)
 {
 	struct gw *gw = arg;
 	struct call *c = isdn_call_user(ic);
@@ -241,9 +242,9 @@ void call_on_isdn(void *arg, struct isdn_call *ic, const struct isdn_call_ev *ev
 		return;
 	}
 	struct call_ev e = {
-		.type = isdn_events[ev->type],
-		.cause = ev->cause,
-		.progress = ev->progress,
+	    .type = isdn_events[ev->type],
+	    .cause = ev->cause,
+	    .progress = ev->progress,
 	};
 	call_fsm(c, &e);
 }
@@ -272,7 +273,8 @@ unsigned call_hangup_all(struct gw *gw, int cause)
 			continue;
 		/* a SIP caller not yet answered gets 503 (cause 41), on which
 		 * proxies try another gateway; a 480 would end the call */
-		bool unanswered = c->dir == CALL_SIP_TO_PSTN && !c->sip_answered;
+		bool unanswered =
+		    c->dir == CALL_SIP_TO_PSTN && !c->sip_answered;
 		call_abort(c, unanswered ? PRI_CAUSE_NORMAL_TEMPORARY_FAILURE
 					 : cause);
 		n++;
@@ -295,12 +297,43 @@ static void media_json(const struct call *c, struct json_out *o)
 	json_kv_uint(o, "rtp_tx_packets", ms.rtp_tx_packets);
 	json_kv_uint(o, "rtp_rx_lost", ms.rtp_rx_lost);
 	json_kv_uint(o, "rtp_rx_late", ms.rtp_rx_late);
+	json_kv_uint(o, "rtp_rx_discarded", ms.rtp_rx_discarded);
+	json_kv_uint(o, "jb_delay_ms", ms.jb_delay_ms);
 	json_kv_uint(o, "rtp_rx_other", ms.rtp_rx_other);
 	json_kv_uint(o, "rtp_jitter_us", ms.rtp_jitter_us);
 	json_kv_uint(o, "plc_frames", ms.plc_frames);
 	json_kv_uint(o, "rtp_latched", ms.rtp_latched);
 	json_kv_uint(o, "dtmf_rx_events", ms.dtmf_rx_events);
 	json_kv_uint(o, "dtmf_tx_digits", ms.dtmf_tx_digits);
+	json_kv_str(o, "ec", media_ec_state_name(ms.ec_state));
+	if (ms.ec_state != MEDIA_EC_NONE) {
+		json_key(o, "ec_erle_db");
+		json_double(o, (double)ms.ec_erle_db10 / 10.0);
+		json_kv_uint(o, "ec_dt_count", ms.ec_dt_count);
+	}
+	if (ms.ec_state == MEDIA_EC_OFF_TONE || ms.ec_state == MEDIA_EC_OFF_FAX)
+		json_kv_str(o, "ec_off_by",
+			    ms.ec_state == MEDIA_EC_OFF_TONE ? "answer-tone"
+							     : "fax");
+	if (ms.fax != MEDIA_FAX_NONE) {
+		json_kv_str(o, "fax", media_fax_name(ms.fax));
+		json_kv_uint(o, "jb_fixed_ms", ms.jb_fixed_ms);
+	}
+	/* connect tones heard: "cng", "ced", "ans-pr", "ansam", "ansam-pr"
+	 * from the PSTN, the same with "sip:" from the RTP side */
+	json_key(o, "tones");
+	json_arr_begin(o);
+	for (unsigned i = 0; i < 64; i++) {
+		uint64_t bit = (uint64_t)1 << i;
+		char name[16];
+		if (!(ms.tones & bit))
+			continue;
+		snprintf(name, sizeof(name), "%s%s",
+			 bit >> MEDIA_TONE_RTP_SHIFT ? "sip:" : "",
+			 media_tone_name(bit));
+		json_str(o, name);
+	}
+	json_arr_end(o);
 	json_obj_end(o);
 }
 
@@ -311,9 +344,9 @@ void call_list_json(const struct gw *gw, struct json_out *o)
 	for (const struct call *c = gw->calls->head; c; c = c->next) {
 		json_obj_begin(o);
 		json_kv_uint(o, "id", c->id);
-		json_kv_str(o, "dir", c->dir == CALL_SIP_TO_PSTN
-					      ? "sip-to-pstn"
-					      : "pstn-to-sip");
+		json_kv_str(o, "dir",
+			    c->dir == CALL_SIP_TO_PSTN ? "sip-to-pstn"
+						       : "pstn-to-sip");
 		json_kv_str(o, "state", call_state_name(c->state));
 		json_kv_str(o, "trunkgroup", c->tg ? c->tg->conf.name : NULL);
 		json_kv_str(o, "called", c->called_in);
@@ -356,8 +389,8 @@ int call_causes_json(const struct gw *gw, const char *tg, struct json_out *o,
 		json_kv_int(o, "cause", cause);
 		json_kv_str(o, "text", cause_text(cause));
 		json_kv_int(o, "sip", cause_to_sip(m, cause));
-		json_kv_str(o, "override", m->overridden_q850[cause] ? "yes"
-								     : "no");
+		json_kv_str(o, "override",
+			    m->overridden_q850[cause] ? "yes" : "no");
 		json_obj_end(o);
 	}
 	json_arr_end(o);

@@ -23,11 +23,14 @@ void call_table_free(struct gw *gw);
 int call_table_reload(struct gw *gw);
 
 /* isdn_handlers.call_event target: arg is the struct gw. */
-void call_on_isdn(void *arg, struct isdn_call *ic, const struct isdn_call_ev *ev);
+void call_on_isdn(void *arg, struct isdn_call *ic,
+		  const struct isdn_call_ev *ev);
 /* media_handlers.stopped target: arg is the struct gw. */
 void call_on_media_stopped(void *arg, struct media_chan *mc);
 /* media_handlers.rtp_timeout target: ends the call with cause 41. */
 void call_on_media_rtp_timeout(void *arg, struct media_chan *mc);
+/* media_handlers.tone target: logs modem/fax connect tones of a call. */
+void call_on_media_tone(void *arg, struct media_chan *mc, uint64_t tones);
 /* The SIP UA's handlers (arg: the struct gw). */
 extern const struct sip_ua_handlers call_ua_handlers;
 

@@ -160,8 +160,8 @@ static void early_media(struct call *c)
 		call_log(LOG_LVL_WARN, c, "cannot start early media");
 }
 
-/* SIP->PSTN: an 18x toward the SIP caller. */
-static void sip_ringing(struct call *c, bool inband)
+/* SIP->PSTN: an 18x toward the SIP caller; extra: headers for a 183. */
+static void sip_ringing(struct call *c, bool inband, const char *extra)
 {
 	loop_timer_stop(c->gw->loop, &c->t310);
 	if (!c->ss)
@@ -170,12 +170,35 @@ static void sip_ringing(struct call *c, bool inband)
 	size_t len = 0;
 	if (inband && call_sip_local_sdp(c, &sdp, &len))
 		inband = false;
-	int rc = sip_sess_progress(c->ss, inband ? 183 : 180, NULL, sdp, len);
+	int rc = sip_sess_progress(c->ss, inband ? 183 : 180,
+				   inband ? extra : NULL, sdp, len);
 	if (rc)
 		call_log(LOG_LVL_WARN, c, "cannot send %u: %s",
 			 inband ? 183 : 180, strerror(-rc));
 	else if (inband)
 		early_media(c);
+}
+
+/*
+ * ALERTING without in-band information (no progress indicator 1 or 8):
+ * the ringback tone the SIP caller should hear is ours to make when it
+ * can take early media: RFC 5009 P-Early-Media: supported in its INVITE
+ * (ringback = auto) or always (ringback = always). Sets c->local_tone.
+ */
+static bool local_ringback(struct call *c)
+{
+	const struct conf_tg *tg = c->tg ? &c->tg->conf : NULL;
+	const struct tones_def *def;
+	if (!tg || tg->ringback == CONF_RINGBACK_NEVER ||
+	    (tg->ringback == CONF_RINGBACK_AUTO && !c->early_media_ok) ||
+	    tones_get(tg->tones, TONES_RINGBACK, &def))
+		return false;
+	c->local_tone = def;
+	call_log(LOG_LVL_INFO, c,
+		 "ALERTING without in-band tones: %s "
+		 "ringback to the SIP caller",
+		 tg->tones);
+	return true;
 }
 
 static void on_isdn_alerting(struct call *c, const struct call_ev *ev)
@@ -186,8 +209,16 @@ static void on_isdn_alerting(struct call *c, const struct call_ev *ev)
 	switch (c->state) {
 	case CALL_ST_OUT_SENT:
 	case CALL_ST_PROCEEDING:
+		if (!inband && local_ringback(c)) {
+			/* RFC 5009 §8: the early media is authorised */
+			sip_ringing(c, true, "P-Early-Media: sendrecv\r\n");
+			set_state(c, CALL_ST_ALERTING);
+			start_t301(c);
+			break;
+		}
+		/* fall through */
 	case CALL_ST_EARLY:
-		sip_ringing(c, inband || c->state == CALL_ST_EARLY);
+		sip_ringing(c, inband || c->state == CALL_ST_EARLY, NULL);
 		set_state(c, inband ? CALL_ST_EARLY : CALL_ST_ALERTING);
 		start_t301(c);
 		break;
@@ -209,7 +240,8 @@ static void on_isdn_progress(struct call *c, const struct call_ev *ev)
 	case CALL_ST_OUT_SENT:
 	case CALL_ST_PROCEEDING:
 	case CALL_ST_ALERTING:
-		sip_ringing(c, true);
+		c->local_tone = NULL; /* the PSTN's own tones from now on */
+		sip_ringing(c, true, NULL);
 		set_state(c, CALL_ST_EARLY);
 		break;
 	case CALL_ST_ROUTING:
@@ -226,6 +258,7 @@ static void on_isdn_connect(struct call *c)
 	if (c->dir != CALL_SIP_TO_PSTN || c->state == CALL_ST_CLEARING)
 		return;
 	c->isdn_answered = true;
+	c->local_tone = NULL;
 	const char *sdp = NULL;
 	size_t len = 0;
 	if (call_sip_local_sdp(c, &sdp, &len) ||
@@ -278,9 +311,10 @@ static void on_isdn_released(struct call *c, const struct call_ev *ev)
 	media_stop(c);
 	if (glare_retry_wanted(c, cause)) {
 		c->glare_retries++;
-		call_log(LOG_LVL_NOTICE, c, "channel %u/%u refused (cause "
-			 "%d); retrying on another channel", c->tried_span,
-			 c->tried_ts, cause);
+		call_log(LOG_LVL_NOTICE, c,
+			 "channel %u/%u refused (cause "
+			 "%d); retrying on another channel",
+			 c->tried_span, c->tried_ts, cause);
 		int rc = call_pstn_place(c);
 		if (rc == 0)
 			return;
@@ -431,7 +465,8 @@ void call_fsm(struct call *c, const struct call_ev *ev)
 		call_abort(c, PRI_CAUSE_NO_ANSWER);
 		break;
 	case CALL_EV_T310:
-		call_log(LOG_LVL_INFO, c, "T310: no ALERTING, PROGRESS or "
+		call_log(LOG_LVL_INFO, c,
+			 "T310: no ALERTING, PROGRESS or "
 			 "CONNECT %u s after CALL PROCEEDING",
 			 c->tg ? c->tg->conf.t310_s : 0);
 		/* Q.931 §5.1.6: clear with cause 102 */

@@ -26,9 +26,9 @@
 #include "sdp/sdp.h"
 #include "sip/sip_sess.h"
 
-#define CALL_REASON_MAX 160 /* one Reason header line */
-#define CALL_HDRS_MAX 1024  /* extra header lines on one message */
-#define CALL_SDP_MAX 1024
+#define CALL_REASON_MAX 160  /* one Reason header line */
+#define CALL_HDRS_MAX	1024 /* extra header lines on one message */
+#define CALL_SDP_MAX	1024
 
 enum call_dir {
 	CALL_SIP_TO_PSTN,
@@ -64,10 +64,10 @@ enum call_event {
 
 struct call_ev {
 	enum call_event type;
-	int cause;			 /* ISDN events */
-	int progress;			 /* ISDN: progress description */
-	const struct sip_msg *msg;	 /* SIP events */
-	const struct sip_sess_end *end;	 /* CALL_EV_SIP_CLOSED */
+	int cause;			/* ISDN events */
+	int progress;			/* ISDN: progress description */
+	const struct sip_msg *msg;	/* SIP events */
+	const struct sip_sess_end *end; /* CALL_EV_SIP_CLOSED */
 };
 
 /* A trunk group as calls use it: config copy, counters, cause map. Owned
@@ -77,10 +77,10 @@ struct call_tg {
 	struct conf_tg conf;
 	struct cause_map causes;
 	struct number_plan plan;
-	bool gone;	     /* no longer in the configuration */
-	unsigned active;     /* calls holding a channel of this group */
-	uint64_t cps_sec;    /* second of the current rate window */
-	unsigned cps_count;  /* calls started in that second */
+	bool gone;	    /* no longer in the configuration */
+	unsigned active;    /* calls holding a channel of this group */
+	uint64_t cps_sec;   /* second of the current rate window */
+	unsigned cps_count; /* calls started in that second */
 	uint64_t calls_total, calls_refused_full, calls_refused_rate;
 };
 
@@ -110,16 +110,20 @@ struct call {
 
 	/* media description of the SIP leg */
 	struct sdp_local sdp_local;
-	struct sdp_session sdp_last;	   /* the last SDP we sent */
-	char sdp_answer[CALL_SDP_MAX];	   /* SIP->PSTN: our answer */
+	struct sdp_session sdp_last;   /* the last SDP we sent */
+	char sdp_answer[CALL_SDP_MAX]; /* SIP->PSTN: our answer */
 	size_t sdp_answer_len;
-	bool late_offer; /* INVITE without SDP: we offer in 18x/200 */
+	bool late_offer;     /* INVITE without SDP: we offer in 18x/200 */
+	bool early_media_ok; /* INVITE had P-Early-Media (RFC 5009) */
+	/* SIP->PSTN: local ringback sent over RTP until the PSTN has in-band
+	 * tones or answers (media/tones.h, static); NULL: none */
+	const struct tones_def *local_tone;
 	struct sdp_media_result media;
 	int rtp_fd; /* our RTP port, held for the call */
 
 	/* clearing */
-	int cause;	    /* Q.850 cause the call ended with */
-	unsigned sip_code;  /* SIP final status sent or received */
+	int cause;	     /* Q.850 cause the call ended with */
+	unsigned sip_code;   /* SIP final status sent or received */
 	char released_by[8]; /* "sip", "pstn", "gw" */
 	struct loop_timer t301, t310, t302, maxdur;
 	struct loop_defer free_defer;

@@ -32,19 +32,17 @@ static struct number_isdn from_pri(const char *digits, int plan)
 
 /* Picks span and channel in tg, skipping the channel tried last. Returns
  * the timeslot (span in *sp) or 0. */
-static unsigned hunt(struct call *c, struct call_tg *tg,
-		     struct isdn_span **sp)
+static unsigned hunt(struct call *c, struct call_tg *tg, struct isdn_span **sp)
 {
 	for (unsigned i = 0; i < tg->conf.nspans; i++) {
-		struct isdn_span *s = isdn_span_get(c->gw->isdn,
-						    tg->conf.spans[i]);
+		struct isdn_span *s =
+		    isdn_span_get(c->gw->isdn, tg->conf.spans[i]);
 		if (!s || !isdn_span_usable(s))
 			continue;
-		unsigned except = isdn_span_no(s) == c->tried_span
-					  ? c->tried_ts
-					  : 0;
+		unsigned except =
+		    isdn_span_no(s) == c->tried_span ? c->tried_ts : 0;
 		unsigned ts = isdn_span_hunt_except(
-			s, (enum conf_hunt)tg->conf.hunt, except);
+		    s, (enum conf_hunt)tg->conf.hunt, except);
 		if (ts) {
 			*sp = s;
 			return ts;
@@ -78,8 +76,8 @@ static int setup_numbers(struct call *c, struct call_tg *tg)
 		snprintf(e164, sizeof(e164), "%s", st->redirecting);
 		if (number_from_e164(&tg->plan, e164, tg->plan.calling_format,
 				     &n) == 0) {
-			snprintf(st->redirecting, sizeof(st->redirecting),
-				 "%s", n.digits);
+			snprintf(st->redirecting, sizeof(st->redirecting), "%s",
+				 n.digits);
 			st->redirecting_plan = pri_plan(&n);
 		} else {
 			st->redirecting[0] = '\0';
@@ -102,7 +100,7 @@ int call_pstn_place(struct call *c)
 	const struct tdm_span *tdm = isdn_span_tdm(s);
 	st->transfer_cap = PRI_TRANS_CAP_SPEECH;
 	st->layer1 = tdm && tdm->law == TDM_LAW_ULAW ? PRI_LAYER_1_ULAW
-						      : PRI_LAYER_1_ALAW;
+						     : PRI_LAYER_1_ALAW;
 	st->ts = ts;
 	st->complete = true;
 	/* Q.931 §5.1.2: the network side assigns exclusively; the user side
@@ -120,9 +118,9 @@ int call_pstn_place(struct call *c)
 	c->tried_ts = ts;
 	c->state = CALL_ST_OUT_SENT;
 	log_info("call %u: SIP -> span %u/%u (%s): called %s (plan 0x%02x) "
-		 "calling %s pres 0x%02x", c->id, c->tried_span, ts,
-		 tg->conf.name, st->called, (unsigned)st->called_plan,
-		 st->calling[0] ? st->calling : "-",
+		 "calling %s pres 0x%02x",
+		 c->id, c->tried_span, ts, tg->conf.name, st->called,
+		 (unsigned)st->called_plan, st->calling[0] ? st->calling : "-",
 		 (unsigned)st->calling_pres);
 	return 0;
 }
@@ -137,8 +135,8 @@ static int rtp_remote(const struct sdp_media_result *r,
 		s6->sin6_family = AF_INET6;
 		s6->sin6_port = htons(r->port);
 		return inet_pton(AF_INET6, r->addr, &s6->sin6_addr) == 1
-			       ? 0
-			       : -EINVAL;
+			   ? 0
+			   : -EINVAL;
 	}
 	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
 	s4->sin_family = AF_INET;
@@ -159,12 +157,13 @@ static bool rtp_conf(const struct call *c, struct media_rtp_conf *rc)
 	rc->pt = r->pt;
 	rc->te_pt = r->te_pt;
 	rc->ptime_ms = r->ptime_ms;
+	rc->tone = c->local_tone;
 	/* RFC 3264 §6.1: the direction is ours; a held peer (RFC 3264
 	 * §8.4: c=0.0.0.0) is not sent to */
 	rc->send = (r->dir == SDP_DIR_NONE || r->dir == SDP_DIR_SENDRECV ||
 		    r->dir == SDP_DIR_SENDONLY) &&
-		   !(r->on_hold && (r->addr[0] == '\0' ||
-				    !strcmp(r->addr, "0.0.0.0")));
+		   !(r->on_hold &&
+		     (r->addr[0] == '\0' || !strcmp(r->addr, "0.0.0.0")));
 	rc->recv = r->dir == SDP_DIR_NONE || r->dir == SDP_DIR_SENDRECV ||
 		   r->dir == SDP_DIR_RECVONLY;
 	/* no inactivity timeout before the answer (callers often send no
@@ -183,7 +182,8 @@ int call_media_start(struct call *c, enum media_mode mode)
 		 * arms the timeout */
 		if (bridge && media_chan_update(c->gw->media, c->mc, &rtp))
 			log_notice("call %u: media kept as it was (codec "
-				   "changed or not bridged)", c->id);
+				   "changed or not bridged)",
+				   c->id);
 		return 0;
 	}
 	if (!c->ic)
@@ -196,15 +196,18 @@ int call_media_start(struct call *c, enum media_mode mode)
 		return rc;
 	}
 	struct media_chan_conf mcc = {
-		.bchan = c->bchan,
-		.law = c->bchan->span->law,
-		.mode = bridge ? MEDIA_MODE_BRIDGE
-			       : mode == MEDIA_MODE_BRIDGE ? MEDIA_MODE_IDLE
-							   : mode,
-		.call_id = c->id,
+	    .bchan = c->bchan,
+	    .law = c->bchan->span->law,
+	    .mode = bridge			? MEDIA_MODE_BRIDGE
+		    : mode == MEDIA_MODE_BRIDGE ? MEDIA_MODE_IDLE
+						: mode,
+	    .call_id = c->id,
 	};
-	if (bridge)
+	if (bridge) {
 		mcc.rtp = rtp;
+		mcc.ec = c->tg && c->tg->conf.ec;
+		mcc.ec_tail_ms = c->tg ? c->tg->conf.ec_tail_ms : 0;
+	}
 	rc = media_chan_start(c->gw->media, &mcc, &c->mc);
 	if (rc) {
 		tdm_bchan_close(c->bchan);
@@ -225,6 +228,32 @@ void call_on_media_rtp_timeout(void *arg, struct media_chan *mc)
 		 * working (not a signalling timer, so not 102) */
 		call_abort(c, PRI_CAUSE_NORMAL_TEMPORARY_FAILURE);
 		return;
+	}
+}
+
+void call_on_media_tone(void *arg, struct media_chan *mc, uint64_t tones)
+{
+	struct gw *gw = arg;
+	struct call *c = gw->calls->head;
+	while (c && c->mc != mc)
+		c = c->next;
+	if (!c)
+		return;
+	struct media_stats ms;
+	media_chan_stats(mc, &ms);
+	for (unsigned i = 0; i < 64; i++) {
+		uint64_t bit = (uint64_t)1 << i;
+		if (!(tones & bit))
+			continue;
+		log_notice("call %u: %s tone from the %s side: echo canceller "
+			   "%s%s",
+			   c->id, media_tone_name(bit),
+			   bit >> MEDIA_TONE_RTP_SHIFT ? "SIP" : "PSTN",
+			   media_ec_state_name(ms.ec_state),
+			   ms.fax != MEDIA_FAX_NONE
+			       ? ", fax: G.711 pass-through, fixed jitter "
+				 "buffer"
+			       : "");
 	}
 }
 

@@ -18,8 +18,8 @@
 #include "log.h"
 #include "sip/sip_tp.h"
 
-#define CALL_TE_PT 101 /* telephone-event payload type we offer */
-#define CALL_PTIME_MS 20
+#define CALL_TE_PT	101 /* telephone-event payload type we offer */
+#define CALL_PTIME_MS	20
 #define CALL_MAX_ROUTES 8
 
 /* ---- RTP port ---- */
@@ -36,8 +36,8 @@ static int local_addr_toward(const struct sockaddr_storage *toward,
 			     struct sockaddr_storage *local)
 {
 	socklen_t len = toward->ss_family == AF_INET6
-				? sizeof(struct sockaddr_in6)
-				: sizeof(struct sockaddr_in);
+			    ? sizeof(struct sockaddr_in6)
+			    : sizeof(struct sockaddr_in);
 	int fd = socket(toward->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -73,12 +73,12 @@ int call_rtp_open(struct call *c, const struct sockaddr_storage *toward)
 	unsigned lo = (sc->rtp_port_min + 1) & ~1u, hi = sc->rtp_port_max;
 	unsigned span = hi > lo ? (hi - lo) / 2 + 1 : 1;
 	socklen_t len = local.ss_family == AF_INET6
-				? sizeof(struct sockaddr_in6)
-				: sizeof(struct sockaddr_in);
+			    ? sizeof(struct sockaddr_in6)
+			    : sizeof(struct sockaddr_in);
 	for (unsigned k = 0; k < span; k++) {
 		unsigned port = t->rtp_next >= lo && t->rtp_next + 1u <= hi
-					? t->rtp_next
-					: lo;
+				    ? t->rtp_next
+				    : lo;
 		t->rtp_next = (uint16_t)(port + 2 > hi ? lo : port + 2);
 		/* RFC 3550 §11: RTP on an even port, RTCP on the next */
 		set_port(&local, (uint16_t)port);
@@ -92,8 +92,8 @@ int call_rtp_open(struct call *c, const struct sockaddr_storage *toward)
 		}
 	}
 	close(fd);
-	log_warn("call %u: no free RTP port in %u-%u", c->id,
-		 sc->rtp_port_min, sc->rtp_port_max);
+	log_warn("call %u: no free RTP port in %u-%u", c->id, sc->rtp_port_min,
+		 sc->rtp_port_max);
 	return -EADDRINUSE;
 }
 
@@ -152,8 +152,8 @@ static void reject_plain(struct call *c, unsigned code, const char *hdrs)
 /* SDP of the INVITE: answer it now (sent with 18x/200), or prepare our
  * offer for an INVITE without one (RFC 3261 §13.2.1, late offer).
  * Returns 0, or the status to reject with (hdrs filled). */
-static unsigned invite_sdp(struct call *c, const struct sip_msg *m,
-			   char *hdrs, size_t cap)
+static unsigned invite_sdp(struct call *c, const struct sip_msg *m, char *hdrs,
+			   size_t cap)
 {
 	struct pl body;
 	int rc = sip_body_find(m, "application", "sdp", &body);
@@ -164,8 +164,9 @@ static unsigned invite_sdp(struct call *c, const struct sip_msg *m,
 		return 0;
 	}
 	if (rc) {
-		snprintf(hdrs, cap, "Accept: application/sdp, "
-				    "multipart/mixed\r\n");
+		snprintf(hdrs, cap,
+			 "Accept: application/sdp, "
+			 "multipart/mixed\r\n");
 		return rc == -ENOENT ? 415 : 400;
 	}
 	struct sdp_session offer;
@@ -199,7 +200,7 @@ static int invite_route(struct call *c, const struct sip_msg *m,
 	/* E.164 §6: at most 15 digits */
 	if (strlen(digits) > 15 ||
 	    snprintf(c->called_e164, sizeof(c->called_e164), "+%s", digits) >=
-		    (int)sizeof(c->called_e164))
+		(int)sizeof(c->called_e164))
 		return PRI_CAUSE_INVALID_NUMBER_FORMAT;
 	int pres;
 	char calling[NUMBER_MAX - 1]; /* room for a leading + */
@@ -223,8 +224,8 @@ static int invite_route(struct call *c, const struct sip_msg *m,
 	if (!n)
 		return PRI_CAUSE_NO_ROUTE_DESTINATION;
 	/* SDP before any channel is taken */
-	struct isdn_span *s0 = isdn_span_get(c->gw->isdn,
-					     routes[0]->conf.spans[0]);
+	struct isdn_span *s0 =
+	    isdn_span_get(c->gw->isdn, routes[0]->conf.spans[0]);
 	const struct tdm_span *tdm = s0 ? isdn_span_tdm(s0) : NULL;
 	sdp_local_init(c, tdm ? tdm->law : TDM_LAW_ALAW);
 	if (call_rtp_open(c, &src->remote))
@@ -258,13 +259,30 @@ static int invite_route(struct call *c, const struct sip_msg *m,
 	return cause;
 }
 
+/* RFC 5009 §8: a UAC that can tell gated from ungated early media puts
+ * P-Early-Media: supported in its INVITE. */
+static bool wants_early_media(const struct sip_msg *m)
+{
+	for (unsigned k = 0; k < m->n_hdr; k++) {
+		const struct sip_hdr *h = &m->hdr[k];
+		if (!pl_casecmp_str(h->name, "P-Early-Media"))
+			continue;
+		for (size_t i = 0; i + 9 <= h->val.l; i++)
+			if (pl_casecmp_str((struct pl){h->val.p + i, 9},
+					   "supported"))
+				return true;
+	}
+	return false;
+}
+
 static void on_incoming(void *arg, struct sip_sess *ss, const struct sip_msg *m,
 			const struct sip_peer *src)
 {
 	struct gw *gw = arg;
 	if (gw->shutting_down) {
-		sip_sess_end(ss, 503, "Reason: Q.850;cause=41;text=\"Temporary "
-				      "failure\"\r\n");
+		sip_sess_end(ss, 503,
+			     "Reason: Q.850;cause=41;text=\"Temporary "
+			     "failure\"\r\n");
 		return;
 	}
 	struct call *c = call_new(gw, CALL_SIP_TO_PSTN);
@@ -274,6 +292,7 @@ static void on_incoming(void *arg, struct sip_sess *ss, const struct sip_msg *m,
 	}
 	call_start_timers(c);
 	c->ss = ss;
+	c->early_media_ok = wants_early_media(m);
 	sip_sess_set_handlers(ss, &call_sip_handlers, c);
 	bool plain = false;
 	int cause = invite_route(c, m, src, &plain);
@@ -296,12 +315,12 @@ static unsigned on_options(void *arg, const struct sip_msg *m,
 	if (gw->shutting_down)
 		return 503;
 	for (struct call_tg *tg = gw->calls->tgs; tg; tg = tg->next) {
-		if (tg->gone || (tg->conf.max_calls &&
-				 tg->active >= tg->conf.max_calls))
+		if (tg->gone ||
+		    (tg->conf.max_calls && tg->active >= tg->conf.max_calls))
 			continue;
 		for (unsigned i = 0; i < tg->conf.nspans; i++) {
 			struct isdn_span *s =
-				isdn_span_get(gw->isdn, tg->conf.spans[i]);
+			    isdn_span_get(gw->isdn, tg->conf.spans[i]);
 			struct isdn_span_status st;
 			if (!s || !isdn_span_usable(s))
 				continue;
@@ -314,8 +333,8 @@ static unsigned on_options(void *arg, const struct sip_msg *m,
 }
 
 const struct sip_ua_handlers call_ua_handlers = {
-	.incoming = on_incoming,
-	.options = on_options,
+    .incoming = on_incoming,
+    .options = on_options,
 };
 
 /* ---- PSTN -> SIP ---- */
@@ -347,7 +366,7 @@ static void identity_hdrs(const struct isdn_setup *st, const char *host,
 {
 	size_t n = 0;
 	bool restricted =
-		(st->calling_pres & PRI_PRES_RESTRICTION) != PRI_PRES_ALLOWED;
+	    (st->calling_pres & PRI_PRES_RESTRICTION) != PRI_PRES_ALLOWED;
 	if (!st->calling[0] || restricted)
 		snprintf(from, fcap,
 			 "\"Anonymous\" <sip:anonymous@anonymous.invalid>");
@@ -383,16 +402,16 @@ int call_sip_connect(struct call *c, const struct isdn_setup *st)
 	char host[80], ruri[256], from[160], hdrs[CALL_HDRS_MAX];
 	bool v6 = u.host_ipv6;
 	snprintf(ruri, sizeof(ruri), "%s:%s@%s%.*s%s%s%.*s%.*s",
-		 u.scheme == SIP_SCHEME_SIPS ? "sips" : "sip",
-		 c->called_e164, v6 ? "[" : "", (int)u.host.l, u.host.p,
-		 v6 ? "]" : "", u.port ? ":" : "", (int)u.port_pl.l,
-		 u.port_pl.p, (int)u.params.l, u.params.p ? u.params.p : "");
+		 u.scheme == SIP_SCHEME_SIPS ? "sips" : "sip", c->called_e164,
+		 v6 ? "[" : "", (int)u.host.l, u.host.p, v6 ? "]" : "",
+		 u.port ? ":" : "", (int)u.port_pl.l, u.port_pl.p,
+		 (int)u.params.l, u.params.p ? u.params.p : "");
 	struct sockaddr_storage ours;
 	if (sip_tp_local(c->gw->sip_tp, peer.proto, peer.remote.ss_family,
 			 &ours)) {
 		log_warn("call %u: no %s listener of the address family of %s "
-			 "([sip] listen)", c->id, sip_proto_name(peer.proto),
-			 dest);
+			 "([sip] listen)",
+			 c->id, sip_proto_name(peer.proto), dest);
 		return PRI_CAUSE_NETWORK_OUT_OF_ORDER;
 	}
 	sip_sa_hostport(&ours, host, sizeof(host));
@@ -408,17 +427,17 @@ int call_sip_connect(struct call *c, const struct isdn_setup *st)
 	if (sdp_offer(&c->sdp_local, &c->sdp_last) || print_last(c))
 		return PRI_CAUSE_NORMAL_TEMPORARY_FAILURE;
 	struct sip_sess_out o = {
-		.ruri = ruri,
-		.from = from,
-		.proto = peer.proto,
-		.extra_hdrs = hdrs,
-		.sdp = c->sdp_answer,
-		.sdp_len = c->sdp_answer_len,
-		.auth_user = c->tg->conf.sip_auth_user,
-		.auth_password = c->tg->conf.sip_auth_password,
+	    .ruri = ruri,
+	    .from = from,
+	    .proto = peer.proto,
+	    .extra_hdrs = hdrs,
+	    .sdp = c->sdp_answer,
+	    .sdp_len = c->sdp_answer_len,
+	    .auth_user = c->tg->conf.sip_auth_user,
+	    .auth_password = c->tg->conf.sip_auth_password,
 	};
-	int rc = sip_sess_connect(c->gw->sip_ua, &c->ss, &o, &call_sip_handlers,
-				  c);
+	int rc =
+	    sip_sess_connect(c->gw->sip_ua, &c->ss, &o, &call_sip_handlers, c);
 	if (rc) {
 		log_warn("call %u: INVITE to %s not sent: %s", c->id, ruri,
 			 strerror(-rc));
@@ -509,13 +528,11 @@ static unsigned on_info(void *arg, struct sip_sess *s, const struct sip_msg *m)
 	struct sip_ctype ct;
 	if (!m->body.l)
 		return 200;
-	if (sip_msg_ctype(m, &ct) ||
-	    !pl_casecmp_str(ct.type, "application") ||
+	if (sip_msg_ctype(m, &ct) || !pl_casecmp_str(ct.type, "application") ||
 	    !(pl_casecmp_str(ct.subtype, "dtmf-relay") ||
 	      pl_casecmp_str(ct.subtype, "dtmf")))
 		return 415;
-	log_info("call %u: DTMF INFO %.*s", c->id, (int)m->body.l,
-		 m->body.p);
+	log_info("call %u: DTMF INFO %.*s", c->id, (int)m->body.l, m->body.p);
 	return 200;
 }
 
@@ -529,9 +546,9 @@ static void on_closed(void *arg, struct sip_sess *s,
 }
 
 const struct sip_sess_handlers call_sip_handlers = {
-	.progress = on_progress,
-	.established = on_established,
-	.reoffer = on_reoffer,
-	.info = on_info,
-	.closed = on_closed,
+    .progress = on_progress,
+    .established = on_established,
+    .reoffer = on_reoffer,
+    .info = on_info,
+    .closed = on_closed,
 };

@@ -322,6 +322,7 @@ static int cmd_media(void *arg, const struct json_doc *d, int req,
 	json_kv_uint(o, "rtp_tx_packets", t.rtp_tx_packets);
 	json_kv_uint(o, "rtp_rx_lost", t.rtp_rx_lost);
 	json_kv_uint(o, "rtp_rx_late", t.rtp_rx_late);
+	json_kv_uint(o, "rtp_rx_discarded", t.rtp_rx_discarded);
 	json_kv_uint(o, "rtp_rx_other", t.rtp_rx_other);
 	json_kv_uint(o, "rtp_jitter_us_max", t.rtp_jitter_us);
 	json_kv_uint(o, "plc_frames", t.plc_frames);

@@ -616,6 +616,20 @@ int jb_get_g711(struct jb *jb, uint8_t *out, size_t n, uint64_t now,
 	return 0;
 }
 
+unsigned jb_freeze(struct jb *jb)
+{
+	if (jb->conf.fixed)
+		return jb->conf.fixed_ms;
+	unsigned ms = (unsigned)((target(jb) + 7) / 8);
+	if (ms < jb->conf.min_ms)
+		ms = jb->conf.min_ms;
+	if (ms > jb->conf.max_ms)
+		ms = jb->conf.max_ms;
+	jb->conf.fixed_ms = ms;
+	jb->conf.fixed = true;
+	return ms;
+}
+
 void jb_get_stats(const struct jb *jb, struct jb_stats *st)
 {
 	*st = jb->st;

@@ -96,6 +96,13 @@ int jb_get(struct jb *jb, int16_t *out, size_t n, uint64_t now);
 /* Like jb_get(), as G.711 in law (the span's), via linear. */
 int jb_get_g711(struct jb *jb, uint8_t *out, size_t n, uint64_t now,
 		enum jb_law law);
+/*
+ * Switches to fixed mode at the delay the buffer aims at now, rounded up to
+ * a whole ms within min..max (fax/modem pass-through: the delay no longer
+ * follows the jitter, nothing is dropped or inserted to change it).
+ * Returns that delay in ms. Idempotent.
+ */
+unsigned jb_freeze(struct jb *jb);
 /* Copies the statistics. */
 void jb_get_stats(const struct jb *jb, struct jb_stats *st);
 /*

@@ -27,6 +27,7 @@ enum media_msg_type {
 	MEDIA_MSG_STOPPED,
 	MEDIA_MSG_UPDATE,      /* new RTP conf for a bridge (c->upd) */
 	MEDIA_MSG_RTP_TIMEOUT, /* worker -> signalling */
+	MEDIA_MSG_TONE,	       /* worker -> signalling: st.tones grew */
 	MEDIA_MSG_QUIT,
 };
 
@@ -63,7 +64,9 @@ struct media_chan {
 	struct media_chan_conf conf;
 	struct media_worker *w;
 	struct media_msg start_msg, stop_msg, stopped_msg;
-	struct media_msg update_msg, timeout_msg;
+	struct media_msg update_msg, timeout_msg, tone_msg;
+	bool tone_queued;    /* tone_msg in flight (atomic) */
+	uint64_t tones_told; /* signalling side: tones already reported */
 	bool stop_sent;
 	struct media_bridge *br; /* MEDIA_MODE_BRIDGE */
 	pthread_mutex_t upd_mu;	 /* guards upd and upd_queued */
@@ -191,13 +194,25 @@ static void chan_block(struct media_chan *c, uint8_t *blk, size_t n,
 	case MEDIA_MODE_IDLE:
 		tdm_idle_fill(c->conf.law, blk, n);
 		break;
-	case MEDIA_MODE_BRIDGE:
-		if (media_bridge_block(c->br, blk, n, t_read, &t_sent)) {
+	case MEDIA_MODE_BRIDGE: {
+		unsigned ev = media_bridge_block(c->br, blk, n, t_read,
+						  &t_sent);
+		if (ev & MEDIA_BRIDGE_EV_TIMEOUT) {
 			c->timeout_msg.type = MEDIA_MSG_RTP_TIMEOUT;
 			c->timeout_msg.chan = c;
 			queue_push(&c->w->m->evq, &c->timeout_msg);
 		}
+		/* one tone message in flight at a time: the receiver reads
+		 * every bit set so far */
+		if (ev & MEDIA_BRIDGE_EV_TONE &&
+		    !__atomic_exchange_n(&c->tone_queued, true,
+					 __ATOMIC_SEQ_CST)) {
+			c->tone_msg.type = MEDIA_MSG_TONE;
+			c->tone_msg.chan = c;
+			queue_push(&c->w->m->evq, &c->tone_msg);
+		}
 		break;
+	}
 	}
 	ssize_t w = tdm_bchan_write(c->conf.bchan, blk, n);
 	if (w == (ssize_t)n) {
@@ -284,6 +299,7 @@ static void worker_msg(struct media_worker *w, struct media_msg *msg)
 		break;
 	case MEDIA_MSG_STOPPED:
 	case MEDIA_MSG_RTP_TIMEOUT:
+	case MEDIA_MSG_TONE:
 		break;
 	}
 }
@@ -311,6 +327,10 @@ static void *worker_main(void *arg)
 
 /* ---- signalling side ---- */
 
+/* Adds st's counters to sum. Fields that are states or levels (EC state
+ * and ERLE, fax, tones, jitter buffer delay) come out as meaningless sums:
+ * the totals' readers (gwctl media) use the counters only, and the worst
+ * jitter. */
 static void stats_sum(struct media_stats *sum, const struct media_stats *st)
 {
 	uint64_t *d = (uint64_t *)sum;
@@ -337,6 +357,18 @@ static void live_remove(struct media *m, struct media_chan *c)
 	c->prev = c->next = NULL;
 }
 
+static void on_tone(struct media *m, struct media_chan *c)
+{
+	/* Dekker-style with the worker (all sequentially consistent): it
+	 * queues again, or this load sees what it added */
+	__atomic_store_n(&c->tone_queued, false, __ATOMIC_SEQ_CST);
+	uint64_t t = __atomic_load_n(&c->st.tones, __ATOMIC_SEQ_CST);
+	uint64_t fresh = t & ~c->tones_told;
+	c->tones_told = t;
+	if (fresh && m->h->tone && !c->stop_sent)
+		m->h->tone(m->arg, c, fresh);
+}
+
 static void on_events(struct loop_io *io, uint32_t events)
 {
 	struct media *m = io->arg;
@@ -352,6 +384,8 @@ static void on_events(struct loop_io *io, uint32_t events)
 		} else if (msg->type == MEDIA_MSG_RTP_TIMEOUT &&
 			   m->h->rtp_timeout && !msg->chan->stop_sent) {
 			m->h->rtp_timeout(m->arg, msg->chan);
+		} else if (msg->type == MEDIA_MSG_TONE) {
+			on_tone(m, msg->chan);
 		}
 		msg = next;
 	}
@@ -442,9 +476,7 @@ int media_chan_start(struct media *m, const struct media_chan_conf *conf,
 		return -ENOMEM;
 	c->conf = *conf;
 	if (conf->mode == MEDIA_MODE_BRIDGE) {
-		int rc = media_bridge_new(&c->br, &conf->rtp, conf->law,
-					  conf->bchan->blocksize, &c->st,
-					  conf->call_id);
+		int rc = media_bridge_new(&c->br, conf, &c->st);
 		if (rc) {
 			free(c);
 			return rc;
@@ -499,6 +531,43 @@ int media_chan_update(struct media *m, struct media_chan *c,
 		queue_push(&c->w->cmdq, &c->update_msg);
 	}
 	return 0;
+}
+
+const char *media_tone_name(uint64_t bit)
+{
+	if (bit >= 1u << MEDIA_TONE_RTP_SHIFT)
+		bit >>= MEDIA_TONE_RTP_SHIFT;
+	switch (bit) {
+	case MEDIA_TONE_CNG:
+		return "cng";
+	case MEDIA_TONE_CED:
+		return "ced";
+	case MEDIA_TONE_ANS_PR:
+		return "ans-pr";
+	case MEDIA_TONE_ANSAM:
+		return "ansam";
+	case MEDIA_TONE_ANSAM_PR:
+		return "ansam-pr";
+	}
+	return "?";
+}
+
+const char *media_fax_name(uint64_t fax)
+{
+	return fax == MEDIA_FAX_CNG   ? "cng"
+	       : fax == MEDIA_FAX_CED ? "ced"
+				      : NULL;
+}
+
+const char *media_ec_state_name(uint64_t state)
+{
+	static const char *const names[] = {
+	    [MEDIA_EC_NONE] = "none",
+	    [MEDIA_EC_ON] = "on",
+	    [MEDIA_EC_OFF_TONE] = "off",
+	    [MEDIA_EC_OFF_FAX] = "off",
+	};
+	return state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
 }
 
 void media_chan_free(struct media_chan *c)

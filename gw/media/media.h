@@ -18,6 +18,7 @@
 
 #include "drivers/tdm.h"
 #include "loop.h"
+#include "media/tones.h"
 
 struct media;
 struct media_chan;
@@ -46,6 +47,9 @@ struct media_rtp_conf {
 	bool send, recv;    /* SDP direction as seen from our side */
 	unsigned timeout_s; /* no RTP for this long ends the call; 0: off
 			       (also while receiving is off: hold) */
+	/* a call-progress tone (media/tones.h, static) sent over RTP in
+	 * place of the B-channel audio: local ringback; NULL: none */
+	const struct tones_def *tone;
 };
 
 struct media_chan_conf {
@@ -54,6 +58,38 @@ struct media_chan_conf {
 	enum media_mode mode;
 	unsigned call_id;	   /* for logs */
 	struct media_rtp_conf rtp; /* MEDIA_MODE_BRIDGE only */
+	/* MEDIA_MODE_BRIDGE: line echo canceller (ec.h) on the B-channel
+	 * audio; ec_tail_ms 16..128 in 8 ms steps */
+	bool ec;
+	unsigned ec_tail_ms;
+};
+
+/* The echo canceller of a bridged channel, as in media_stats.ec_state. */
+enum media_ec_state {
+	MEDIA_EC_NONE,	   /* not configured (or not a bridge) */
+	MEDIA_EC_ON,	   /* cancelling */
+	MEDIA_EC_OFF_TONE, /* disabled: 2100 Hz with phase reversals
+			      (ITU-T G.165/G.168 tone disabler) */
+	MEDIA_EC_OFF_FAX,  /* disabled: fax pass-through */
+};
+
+/* Modem and fax connect tones (ITU-T V.25, V.8, T.30), as bits of
+ * media_stats.tones; _RTP: heard in the audio from the RTP side, else on
+ * the B-channel. */
+enum media_tone {
+	MEDIA_TONE_CNG = 1u << 0,      /* fax calling tone, 1100 Hz */
+	MEDIA_TONE_CED = 1u << 1,      /* 2100 Hz answer tone (fax CED) */
+	MEDIA_TONE_ANS_PR = 1u << 2,   /* 2100 Hz with phase reversals */
+	MEDIA_TONE_ANSAM = 1u << 3,    /* 2100 Hz amplitude-modulated */
+	MEDIA_TONE_ANSAM_PR = 1u << 4, /* both: V.8 modems */
+};
+#define MEDIA_TONE_RTP_SHIFT 8 /* the same bits, from the RTP side */
+
+/* Fax pass-through (media_stats.fax): what switched the channel to it. */
+enum media_fax {
+	MEDIA_FAX_NONE,
+	MEDIA_FAX_CNG,
+	MEDIA_FAX_CED,
 };
 
 struct media_stats {
@@ -71,6 +107,15 @@ struct media_stats {
 	uint64_t rtp_latched;	 /* remote address changed to the source */
 	uint64_t dtmf_rx_events; /* RFC 4733 events played to the B-channel */
 	uint64_t dtmf_tx_digits; /* in-band digits sent as RFC 4733 */
+	uint64_t ec_state;	 /* enum media_ec_state */
+	int64_t ec_erle_db10;	 /* echo return loss enhancement, 0.1 dB */
+	uint64_t ec_dt_count;	 /* double-talk onsets seen */
+	uint64_t tones;		 /* enum media_tone bits seen so far */
+	uint64_t fax;		 /* enum media_fax */
+	uint64_t jb_fixed_ms;	 /* jitter buffer delay once fixed; 0: adapts */
+	uint64_t rtp_rx_discarded; /* too early for the jitter buffer, or
+				      repeated packets: dropped */
+	uint64_t jb_delay_ms;	   /* current playout delay */
 };
 
 struct media_handlers {
@@ -80,6 +125,11 @@ struct media_handlers {
 	 * thread; once per channel; may be NULL). The channel keeps running
 	 * until stopped. */
 	void (*rtp_timeout)(void *arg, struct media_chan *c);
+	/* A bridged channel heard modem/fax connect tones it had not
+	 * reported yet: `tones` has their enum media_tone bits (signalling
+	 * thread; may be NULL). The channel has already acted on them: echo
+	 * canceller off, fax pass-through. */
+	void (*tone)(void *arg, struct media_chan *c, uint64_t tones);
 };
 
 /*
@@ -104,6 +154,12 @@ void media_chan_stop(struct media *m, struct media_chan *c);
  */
 int media_chan_update(struct media *m, struct media_chan *c,
 		      const struct media_rtp_conf *rtp);
+/* "cng", "ced", ... for one enum media_tone bit (RTP side or not). */
+const char *media_tone_name(uint64_t bit);
+/* "cng" or "ced" for MEDIA_FAX_CNG or _CED, NULL for none. */
+const char *media_fax_name(uint64_t fax);
+/* "none", "on" or "off" for an enum media_ec_state value. */
+const char *media_ec_state_name(uint64_t state);
 /* Frees a stopped channel. NULL is a no-op. */
 void media_chan_free(struct media_chan *c);
 

@@ -9,6 +9,7 @@
  * playout is CLOCK_MONOTONIC in samples (8000 Hz).
  */
 #include <errno.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <spandsp.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <time.h>
 
 #include "dtmf.h"
+#include "ec.h"
 #include "jb.h"
 #include "log.h"
 #include "media_bridge.h"
@@ -31,6 +33,8 @@
 #define BRIDGE_JB_MAX_MS     300
 #define BRIDGE_JB_K	     4
 #define BRIDGE_NS_PER_SAMPLE 125000 /* ns: 1 / 8000 Hz */
+#define BRIDGE_EC_MARGIN     32	    /* samples (4 ms) of slack before echo */
+#define BRIDGE_EC_RING	     8192   /* samples of far-end history, 2^n */
 
 /* Owned by the channel (media.c); used by its worker while attached. */
 struct media_bridge {
@@ -42,6 +46,20 @@ struct media_bridge {
 	struct jb *jb;
 	struct dtmf_play *play;
 	struct dtmf_detect *det;
+	struct ec *ec;	   /* NULL: no echo canceller */
+	int16_t *far;	   /* BRIDGE_EC_RING samples played, with ec */
+	uint64_t ec_pos;   /* samples through the canceller so far */
+	unsigned ec_delay; /* samples from playing to the echo's start */
+	/* connect tone detectors, [0] on the B-channel, [1] on RTP audio */
+	modem_connect_tones_rx_state_t *ans_rx[2], *cng_rx[2];
+	struct bridge_det {
+		struct media_bridge *b;
+		unsigned shift; /* 0 or MEDIA_TONE_RTP_SHIFT */
+	} tdet[2];
+	uint64_t hits;	/* enum media_tone bits reported by the detectors */
+	uint64_t tones; /* hits acted on */
+	bool fax;	/* G.711 pass-through */
+	struct tones_gen tone; /* rc.tone's generator */
 	struct rtp_sender tx;
 	struct rtp_source src;
 	unsigned ptime;			 /* samples per packet we send */
@@ -124,21 +142,111 @@ static unsigned ptime_samples(const struct media_rtp_conf *rc, unsigned block)
 	return ms * 8;
 }
 
-int media_bridge_new(struct media_bridge **bp, const struct media_rtp_conf *rtp,
-		     enum tdm_law span_law, unsigned block,
-		     struct media_stats *st, unsigned call_id)
+/*
+ * The bulk delay of the echo path (G.168 §3: "pure delay"): a block written
+ * to the B-channel after reading block k is played out behind the
+ * driver's TX cushion (TDM_TX_PREFILL_BLOCKS, media.c chan_begin), so its
+ * echo starts in block k + TDM_TX_PREFILL_BLOCKS at the earliest. The
+ * reference is delayed by that less a small margin for a hybrid that
+ * answers within the block; the tail then covers the echo's dispersion.
+ * Never less than a block: the echo of a block cannot come back before it
+ * was written.
+ */
+static unsigned ec_bulk_delay(unsigned block)
 {
+	unsigned d = TDM_TX_PREFILL_BLOCKS * block;
+	d = d > BRIDGE_EC_MARGIN ? d - BRIDGE_EC_MARGIN : 0;
+	return d < block ? block : d;
+}
+
+static int ec_setup(struct media_bridge *b, const struct media_chan_conf *conf)
+{
+	if (!conf->ec) {
+		stat_set(&b->st->ec_state, MEDIA_EC_NONE);
+		return 0;
+	}
+	struct ec_conf ec = {
+	    .tail_ms = conf->ec_tail_ms,
+	    .nlp = true,
+	    .cng = true,
+	    .adapt = true,
+	};
+	if (ec.tail_ms < EC_TAIL_MS_MIN || ec.tail_ms > EC_TAIL_MS_MAX ||
+	    ec.tail_ms % EC_TAIL_MS_STEP)
+		return -EINVAL;
+	b->ec_delay = ec_bulk_delay(b->block);
+	b->ec = ec_new(&ec);
+	b->far = calloc(BRIDGE_EC_RING, sizeof(*b->far));
+	if (!b->ec || !b->far)
+		return -ENOMEM;
+	stat_set(&b->st->ec_state, MEDIA_EC_ON);
+	return 0;
+}
+
+static uint64_t tone_bit(int tone)
+{
+	switch (tone) {
+	case MODEM_CONNECT_TONES_FAX_CNG:
+		return MEDIA_TONE_CNG;
+	case MODEM_CONNECT_TONES_ANS:
+		return MEDIA_TONE_CED;
+	case MODEM_CONNECT_TONES_ANS_PR:
+		return MEDIA_TONE_ANS_PR;
+	case MODEM_CONNECT_TONES_ANSAM:
+		return MEDIA_TONE_ANSAM;
+	case MODEM_CONNECT_TONES_ANSAM_PR:
+		return MEDIA_TONE_ANSAM_PR;
+	default:
+		return 0; /* tone ended, or one we do not act on */
+	}
+}
+
+/* spandsp's detector callback (in the worker, inside
+ * modem_connect_tones_rx()). */
+static void on_tone(void *user, int tone, int level, int delay)
+{
+	struct bridge_det *d = user;
+	(void)level;
+	(void)delay;
+	d->b->hits |= tone_bit(tone) << d->shift;
+}
+
+/* ITU-T V.25 / T.30 connect tones, both directions: the 2100 Hz detector
+ * tells ANS (fax CED), ANS/, ANSam and ANSam/ apart; a second one finds
+ * the 1100 Hz fax calling tone. */
+static int tones_setup(struct media_bridge *b)
+{
+	for (int i = 0; i < 2; i++) {
+		b->tdet[i].b = b;
+		b->tdet[i].shift = i ? MEDIA_TONE_RTP_SHIFT : 0;
+		b->ans_rx[i] = modem_connect_tones_rx_init(
+		    NULL, MODEM_CONNECT_TONES_ANSAM_PR, on_tone, &b->tdet[i]);
+		b->cng_rx[i] = modem_connect_tones_rx_init(
+		    NULL, MODEM_CONNECT_TONES_FAX_CNG, on_tone, &b->tdet[i]);
+		if (!b->ans_rx[i] || !b->cng_rx[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int media_bridge_new(struct media_bridge **bp,
+		     const struct media_chan_conf *conf, struct media_stats *st)
+{
+	const struct media_rtp_conf *rtp = &conf->rtp;
+	unsigned block = conf->bchan->blocksize;
 	if (rtp->fd < 0 || rtp->pt > 127 || !block || block > TDM_MAX_BLOCK)
 		return -EINVAL;
 	struct media_bridge *b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
 	b->rc = *rtp;
-	b->span_law = span_law;
+	b->span_law = conf->law;
 	b->block = block;
 	b->st = st;
-	b->call_id = call_id;
+	b->call_id = conf->call_id;
 	b->ptime = ptime_samples(rtp, block);
+	if (rtp->tone)
+		tones_gen_init(&b->tone, rtp->tone);
 	struct jb_conf jc = {
 	    .law = jlaw(rtp->law),
 	    .min_ms = BRIDGE_JB_MIN_MS,
@@ -150,6 +258,8 @@ int media_bridge_new(struct media_bridge **bp, const struct media_rtp_conf *rtp,
 	struct dtmf_detect_conf dc = {.suppress = true};
 	if (!b->jb || dtmf_play_new(&b->play, NULL) ||
 	    dtmf_detect_new(&b->det, &dc))
+		goto fail;
+	if ((rc = ec_setup(b, conf)) || (rc = tones_setup(b)))
 		goto fail;
 	/* RFC 3550 §5.1: random SSRC, first sequence number and timestamp */
 	if ((rc = rtp_sender_init(&b->tx, rtp->pt)))
@@ -170,6 +280,14 @@ void media_bridge_free(struct media_bridge *b)
 	jb_free(b->jb);
 	dtmf_play_free(b->play);
 	dtmf_detect_free(b->det);
+	ec_free(b->ec);
+	free(b->far);
+	for (int i = 0; i < 2; i++) {
+		if (b->ans_rx[i])
+			modem_connect_tones_rx_free(b->ans_rx[i]);
+		if (b->cng_rx[i])
+			modem_connect_tones_rx_free(b->cng_rx[i]);
+	}
 	free(b);
 }
 
@@ -183,6 +301,8 @@ bool media_bridge_compatible(const struct media_bridge *b,
 void media_bridge_update(struct media_bridge *b,
 			 const struct media_rtp_conf *rtp)
 {
+	if (rtp->tone && rtp->tone != b->rc.tone)
+		tones_gen_init(&b->tone, rtp->tone);
 	b->rc = *rtp;
 	b->ptime = ptime_samples(rtp, b->block);
 	/* the timeout counts from the change (answer, re-INVITE) */
@@ -334,27 +454,96 @@ static void send_events(struct media_bridge *b, const struct dtmf_detect_out *o)
 			stat_inc(&b->st->dtmf_tx_digits);
 }
 
-/* B-channel -> RTP: stage the block in the payload law, send full
- * packets (RFC 3551 §4.1: marker on the first of a talkspurt). *t_sent:
- * when the last audio packet went out (CLOCK_MONOTONIC ns), else kept. */
+/* The echo canceller over one block read from the B-channel (lin, Sin):
+ * the reference is what was played ec_delay samples earlier. lin gets
+ * Sout. */
+static void ec_block(struct media_bridge *b, int16_t *lin, size_t n)
+{
+	int16_t ref[JB_BLOCK_MAX];
+	for (size_t i = 0; i < n; i++)
+		ref[i] = b->far[(b->ec_pos - b->ec_delay + i) &
+				(BRIDGE_EC_RING - 1)];
+	ec_process(b->ec, ref, lin, lin, n);
+	struct ec_stats es;
+	ec_stats(b->ec, &es);
+	stat_set((uint64_t *)&b->st->ec_erle_db10,
+		 (uint64_t)(int64_t)lrintf(es.erle_db * 10.0f));
+	stat_set(&b->st->ec_dt_count, es.dt_count);
+}
+
+static bool ec_running(const struct media_bridge *b)
+{
+	return b->ec && ec_enabled(b->ec);
+}
+
+static void ec_off(struct media_bridge *b, enum media_ec_state why)
+{
+	if (!ec_running(b))
+		return;
+	ec_set_enabled(b->ec, false);
+	stat_set(&b->st->ec_state, why);
+}
+
+/*
+ * Acts on connect tones not seen before. 1100 Hz CNG or 2100 Hz CED from
+ * either side: fax, G.711 pass-through (ITU-T V.152 §5, T.30): canceller
+ * off, jitter buffer fixed at its current delay, no DTMF detection. 2100
+ * Hz with phase reversals (ANS/, ANSam/): the G.165/G.168 tone disabler,
+ * canceller off for the rest of the call. ANSam alone is only reported.
+ * Returns true if there were new tones.
+ */
+static bool tones_act(struct media_bridge *b)
+{
+	uint64_t fresh = b->hits & ~b->tones;
+	if (!fresh)
+		return false;
+	b->tones |= fresh;
+	uint64_t any = fresh | fresh >> MEDIA_TONE_RTP_SHIFT;
+	if (any & (MEDIA_TONE_CNG | MEDIA_TONE_CED) && !b->fax) {
+		b->fax = true;
+		stat_set(&b->st->fax,
+			 any & MEDIA_TONE_CED ? MEDIA_FAX_CED : MEDIA_FAX_CNG);
+		stat_set(&b->st->jb_fixed_ms, jb_freeze(b->jb));
+		ec_off(b, MEDIA_EC_OFF_FAX);
+	}
+	if (any & (MEDIA_TONE_ANS_PR | MEDIA_TONE_ANSAM_PR))
+		ec_off(b, MEDIA_EC_OFF_TONE);
+	/* last: media.c's Dekker handshake with the signalling thread */
+	__atomic_store_n(&b->st->tones, b->tones, __ATOMIC_SEQ_CST);
+	return true;
+}
+
+/* B-channel -> RTP: stage the block in the payload law (through the echo
+ * canceller when it runs), send full packets (RFC 3551 §4.1: marker on
+ * the first of a talkspurt). *t_sent: when the last audio packet went out
+ * (CLOCK_MONOTONIC ns), else kept. */
 static void tx_block(struct media_bridge *b, const uint8_t *blk, size_t n,
 		     uint64_t *t_sent)
 {
 	uint8_t *dst = b->stage + b->staged;
-	bool mute = false;
-	if (b->rc.te_pt >= 0 && b->rc.send) {
-		int16_t lin[TDM_MAX_BLOCK];
+	bool mute = false, ec = ec_running(b);
+	int16_t lin[JB_BLOCK_MAX];
+	for (size_t i = 0; i < n; i++)
+		lin[i] = g711_dec(b->span_law, blk[i]);
+	modem_connect_tones_rx(b->ans_rx[0], lin, (int)n);
+	modem_connect_tones_rx(b->cng_rx[0], lin, (int)n);
+	if (ec)
+		ec_block(b, lin, n);
+	if (b->rc.te_pt >= 0 && b->rc.send && !b->fax) {
 		struct dtmf_detect_out o;
-		for (size_t i = 0; i < n; i++)
-			lin[i] = g711_dec(b->span_law, blk[i]);
 		dtmf_detect_block(b->det, lin, n,
 				  b->tx.ts + (uint32_t)b->staged, &o);
 		send_events(b, &o);
 		/* RFC 4733 §2.6: no tone in the audio beside the events */
 		mute = o.suppress;
 	}
-	if (mute)
+	if (b->rc.tone)
+		tones_gen_g711(&b->tone, b->rc.law, dst, n);
+	else if (mute)
 		memset(dst, b->rc.law == TDM_LAW_ULAW ? 0xff : 0xd5, n);
+	else if (ec)
+		for (size_t i = 0; i < n; i++)
+			dst[i] = g711_enc(b->rc.law, lin[i]);
 	else
 		jb_g711_transcode(dst, blk, n, jlaw(b->span_law),
 				  jlaw(b->rc.law));
@@ -368,8 +557,9 @@ static void tx_block(struct media_bridge *b, const uint8_t *blk, size_t n,
 						     b->stage + off, b->ptime,
 						     b->ptime)))
 				*t_sent = now_ns();
-		} else
+		} else {
 			rtp_sender_gap(&b->tx, b->ptime);
+		}
 		off += b->ptime;
 	}
 	memmove(b->stage, b->stage + off, b->staged - off);
@@ -382,26 +572,40 @@ static void rx_block(struct media_bridge *b, uint8_t *blk, size_t n,
 {
 	int16_t lin[TDM_MAX_BLOCK];
 	jb_get(b->jb, lin, n, now_s);
+	modem_connect_tones_rx(b->ans_rx[1], lin, (int)n);
+	modem_connect_tones_rx(b->cng_rx[1], lin, (int)n);
 	dtmf_play_block(b->play, lin, n);
 	for (size_t i = 0; i < n; i++)
 		blk[i] = g711_enc(b->span_law, lin[i]);
+	if (ec_running(b)) {
+		/* the reference is exactly what the line gets */
+		for (size_t i = 0; i < n; i++)
+			b->far[(b->ec_pos + i) & (BRIDGE_EC_RING - 1)] =
+			    g711_dec(b->span_law, blk[i]);
+		b->ec_pos += n;
+	}
 	struct jb_stats js;
 	jb_get_stats(b->jb, &js);
 	stat_set(&b->st->rtp_rx_late, js.late);
+	stat_set(&b->st->rtp_rx_discarded, js.discarded + js.duplicates);
+	stat_set(&b->st->jb_delay_ms, js.delay_samples / 8);
 	stat_set(&b->st->plc_frames, js.plc_frames);
 }
 
-bool media_bridge_block(struct media_bridge *b, uint8_t *blk, size_t n,
-			uint64_t now, uint64_t *t_sent)
+unsigned media_bridge_block(struct media_bridge *b, uint8_t *blk, size_t n,
+			    uint64_t now, uint64_t *t_sent)
 {
+	unsigned ev = 0;
 	for (size_t off = 0; off < n; off += JB_BLOCK_MAX) {
 		size_t k = n - off < JB_BLOCK_MAX ? n - off : JB_BLOCK_MAX;
 		tx_block(b, blk + off, k, t_sent);
 		rx_block(b, blk + off, k, now / BRIDGE_NS_PER_SAMPLE + off);
+		if (tones_act(b))
+			ev |= MEDIA_BRIDGE_EV_TONE;
 	}
 	if (!b->rc.timeout_s || !b->rc.recv || b->timeout_sent ||
 	    now - b->last_rx_ns < (uint64_t)b->rc.timeout_s * 1000000000u)
-		return false;
+		return ev;
 	b->timeout_sent = true;
-	return true;
+	return ev | MEDIA_BRIDGE_EV_TIMEOUT;
 }

@@ -18,13 +18,14 @@
 struct media_bridge;
 
 /*
- * Allocates the bridge for rtp over a B-channel of span_law with blocks of
- * block samples; st is where the worker publishes the counters (the
- * channel's). Returns 0, -EINVAL for a bad rtp conf or -ENOMEM.
+ * Allocates the bridge for conf->rtp over conf's B-channel (its law and
+ * block size), with an echo canceller if conf->ec; st is where the worker
+ * publishes the counters (the channel's). Returns 0, -EINVAL for a bad
+ * rtp conf or echo tail, or -ENOMEM.
  */
-int media_bridge_new(struct media_bridge **bp, const struct media_rtp_conf *rtp,
-		     enum tdm_law span_law, unsigned block,
-		     struct media_stats *st, unsigned call_id);
+int media_bridge_new(struct media_bridge **bp,
+		     const struct media_chan_conf *conf,
+		     struct media_stats *st);
 /* Frees a bridge that is not attached. NULL is a no-op. */
 void media_bridge_free(struct media_bridge *b);
 /* Worker: starts reading the RTP socket in loop l. Returns 0 or -errno. */
@@ -37,14 +38,21 @@ void media_bridge_update(struct media_bridge *b,
 /* True if rtp may replace the bridge's conf (same fd, law and pt). */
 bool media_bridge_compatible(const struct media_bridge *b,
 			     const struct media_rtp_conf *rtp);
+/* What media_bridge_block() has to tell the signalling thread. */
+enum media_bridge_ev {
+	MEDIA_BRIDGE_EV_TIMEOUT = 1u << 0, /* the RTP inactivity timeout */
+	MEDIA_BRIDGE_EV_TONE = 1u << 1,	   /* new bits in st->tones */
+};
+
 /*
  * Worker: one B-channel block of n samples in span law was read into blk
  * at now (CLOCK_MONOTONIC ns): sends what is due as RTP and replaces blk
  * with the n samples to play. *t_sent is set to when the last audio packet
- * was sent, if one was (else left alone). Returns true the first time the
- * RTP inactivity timeout has passed.
+ * was sent, if one was (else left alone). Returns enum media_bridge_ev bits: _TIMEOUT once, the first time the RTP
+ * inactivity timeout has passed; _TONE when connect tones not seen before
+ * were detected (and acted on).
  */
-bool media_bridge_block(struct media_bridge *b, uint8_t *blk, size_t n,
-			uint64_t now, uint64_t *t_sent);
+unsigned media_bridge_block(struct media_bridge *b, uint8_t *blk, size_t n,
+			    uint64_t now, uint64_t *t_sent);
 
 #endif

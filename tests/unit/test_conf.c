@@ -134,6 +134,20 @@ TEST(missing_file)
 
 TEST(bad_values)
 {
+	EXPECT_ERROR(SIM "[trunkgroup a]\nspans = 1\nec_tail_ms = 60\n",
+		     "t.conf:7: trunk group a: ec_tail_ms 60 is not a "
+		     "multiple of 8 ms");
+	EXPECT_ERROR(SIM "[trunkgroup a]\nspans = 1\nec_tail_ms = 256\n",
+		     "t.conf:7: bad value '256' for ec_tail_ms: must be "
+		     "16..128");
+	EXPECT_ERROR(SIM "[trunkgroup a]\nspans = 1\ntones = fr\n",
+		     "t.conf:7: trunk group a: unknown tone set 'fr' (us, uk, "
+		     "de)");
+	EXPECT_ERROR(SIM "[trunkgroup a]\nspans = 1\nringback = often\n",
+		     "t.conf:7: bad value 'often' for ringback: one of auto, "
+		     "never, always");
+	EXPECT_ERROR(SIM "[trunkgroup a]\nspans = 1\nec = maybe\n",
+		     "t.conf:7: bad value 'maybe' for ec: yes or no");
 	EXPECT_ERROR(SIM "blocksize = 7\n",
 		     "t.conf:5: bad value '7' for blocksize: must be 8..1600");
 	EXPECT_ERROR(SIM "blocksize = 100\n",

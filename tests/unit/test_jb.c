@@ -478,6 +478,64 @@ TEST(jb_late_lost_and_plc)
 	CHECK_INT(st.packets, 48);
 }
 
+/* Packets every 20 ms with uniform jitter of jit_ms from packet from to
+ * to; returns the target after each block in tgt[] (one per packet). */
+static void jitter_phase(struct jb *jb, uint32_t from, uint32_t to,
+			 double jit_ms, uint32_t *rnd, uint32_t *tgt)
+{
+	uint8_t pl[PTIME];
+	int16_t out[BLOCK];
+	for (uint32_t i = from; i < to; i++) {
+		uint64_t now = (uint64_t)i * PTIME + 10000;
+		*rnd = *rnd * 1664525u + 1013904223u;
+		double j = jit_ms * (double)(*rnd >> 8) / 16777216.0;
+		payload(pl, i);
+		struct jb_pkt jp = {.payload = pl,
+				    .len = PTIME,
+				    .seq = (uint16_t)i,
+				    .ts = i * PTIME,
+				    .ssrc = 0xfa5,
+				    .marker = i == 0,
+				    .arrival = now + (uint64_t)(j * 8)};
+		jb_put(jb, &jp);
+		jb_get(jb, out, BLOCK, now);
+		struct jb_stats st;
+		jb_get_stats(jb, &st);
+		tgt[i] = st.target_samples;
+	}
+}
+
+TEST(jb_freeze_stops_adapting)
+{
+	/* 5 s of 4 ms jitter, then fax: frozen; then 60 ms of jitter for
+	 * 10 s, which an adaptive buffer follows and a frozen one ignores */
+	enum { N1 = 250, N = 750 };
+	static uint32_t tf[N], ta[N];
+	uint32_t r1 = 99, r2 = 99;
+	struct jb *fz = jb_new(&adaptive), *ad = jb_new(&adaptive);
+	CHECK(fz && ad);
+	jitter_phase(fz, 0, N1, 4, &r1, tf);
+	jitter_phase(ad, 0, N1, 4, &r2, ta);
+	unsigned ms = jb_freeze(fz);
+	CHECK(ms >= adaptive.min_ms && ms <= adaptive.max_ms);
+	CHECK(ms * 8 >= tf[N1 - 1] && ms * 8 < tf[N1 - 1] + 8);
+	CHECK_INT(jb_freeze(fz), ms); /* idempotent */
+	jitter_phase(fz, N1, N, 60, &r1, tf);
+	jitter_phase(ad, N1, N, 60, &r2, ta);
+	for (uint32_t i = N1; i < N; i++)
+		CHECK_INT(tf[i], ms * 8);
+	struct jb_stats sf, sa;
+	jb_get_stats(fz, &sf);
+	jb_get_stats(ad, &sa);
+	printf("# frozen at %u ms: target stays %u samples while the "
+	       "adaptive one reaches %u; late %llu vs %llu\n",
+	       ms, tf[N - 1], ta[N - 1], (unsigned long long)sf.late,
+	       (unsigned long long)sa.late);
+	CHECK(ta[N - 1] > tf[N - 1] + 200);
+	jb_free(fz);
+	jb_free(ad);
+}
+
 TEST(jb_fixed_mode_keeps_delay)
 {
 	struct jb_conf c = {.law = JB_LAW_ALAW,

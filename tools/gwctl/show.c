@@ -221,27 +221,45 @@ int gwctl_show_reload(const struct json_doc *d)
 	return 0;
 }
 
+/* The echo canceller of a call's media: "on 32.5dB" (its ERLE), "off",
+ * "none" or "-" without media. */
+static void fmt_ec(const struct json_doc *d, int c, char *buf, size_t cap)
+{
+	int m = json_obj_get(d, c, "media");
+	char st[16];
+	double erle;
+	int e = m >= 0 ? json_obj_get(d, m, "ec_erle_db") : -1;
+	if (m < 0)
+		snprintf(buf, cap, "-");
+	else if (strcmp(str(d, m, "ec", st, sizeof(st)), "on") == 0 && e >= 0 &&
+		 json_get_double(d, e, &erle) == 0)
+		snprintf(buf, cap, "on %.1fdB", erle);
+	else
+		snprintf(buf, cap, "%s", st);
+}
+
 int gwctl_show_calls(const struct json_doc *d)
 {
 	int arr = json_obj_get(d, 0, "calls");
-	printf("%-6s %-11s %-11s %-10s %-16s %-16s %-7s %s\n", "ID", "DIR",
-	       "STATE", "TG", "CALLED", "CALLING", "CHAN", "AGE");
+	printf("%-6s %-11s %-11s %-10s %-16s %-16s %-7s %-10s %s\n", "ID",
+	       "DIR", "STATE", "TG", "CALLED", "CALLING", "CHAN", "EC", "AGE");
 	for (int i = 0, c;
 	     arr >= 0 && (c = json_arr_at(d, arr, (unsigned)i)) >= 0; i++) {
 		char dir[16], st[16], tg[40], called[40], calling[40], chan[16],
-		    age[16];
+		    age[16], ec[24];
 		if (json_obj_get(d, c, "span") >= 0)
 			snprintf(chan, sizeof(chan), "%lld/%lld",
 				 num(d, c, "span"), num(d, c, "channel"));
 		else
 			snprintf(chan, sizeof(chan), "-");
 		fmt_age(num(d, c, "age_ms"), age, sizeof(age));
-		printf("%-6lld %-11s %-11s %-10s %-16s %-16s %-7s %s\n",
+		fmt_ec(d, c, ec, sizeof(ec));
+		printf("%-6lld %-11s %-11s %-10s %-16s %-16s %-7s %-10s %s\n",
 		       num(d, c, "id"), str(d, c, "dir", dir, sizeof(dir)),
 		       str(d, c, "state", st, sizeof(st)),
 		       str(d, c, "trunkgroup", tg, sizeof(tg)),
 		       str(d, c, "called", called, sizeof(called)),
-		       str(d, c, "calling", calling, sizeof(calling)), chan,
+		       str(d, c, "calling", calling, sizeof(calling)), chan, ec,
 		       age);
 	}
 	return 0;

@@ -39,6 +39,9 @@ enum psim_src_kind {
 	PSIM_SRC_MILLIWATT, /* 1004 Hz at 0 dBm0 */
 	PSIM_SRC_RAMP,	    /* raw bytes 0,1,2,...: a byte-exact stream */
 	PSIM_SRC_ECHO,	    /* sends back what it receives */
+	PSIM_SRC_HYBRID,    /* echo through a G.168 Annex D line model at
+			       erl_db, plus an optional near-end tone */
+	PSIM_SRC_MODEM,	    /* a modem/fax connect tone (modem_tone) */
 };
 
 enum psim_sink_kind {
@@ -52,13 +55,18 @@ struct psim_audio_spec {
 	double freq_hz;
 	double level_dbm0;
 	char digits[PSIM_DIGITS_MAX];
+	unsigned hybrid_model;	/* PSIM_SRC_HYBRID: index, 0 = G.168 D.2 */
+	double erl_db;		/* its echo return loss, dB */
+	unsigned near_start_ms; /* near-end tone from then on (double talk) */
+	int modem_tone;		/* PSIM_SRC_MODEM: MODEM_CONNECT_TONES_* */
 	enum psim_sink_kind sink;
 };
 
 struct psim_audio;
 
 /* Parses "tone:1004:-10", "dtmf:123#", "ramp", "echo", "silence",
- * "milliwatt" into spec. Returns 0 or -EINVAL with a message. */
+ * "milliwatt", "hybrid:d2:12[:HZ:DBM0]", "modem:ansam-pr" into spec. Returns 0
+ * or -EINVAL with a message. */
 int psim_src_parse(struct psim_audio_spec *spec, const char *s, char *err,
 		   size_t cap);
 int psim_sink_parse(struct psim_audio_spec *spec, const char *s, char *err,

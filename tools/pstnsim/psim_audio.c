@@ -1,9 +1,11 @@
 /*
  * pstnsim's audio sources and sinks, one pair per call: what the "far end"
  * of a PSTN call plays (tone, DTMF, milliwatt, a byte ramp, an echo of what
- * it hears, silence) and what it verifies (tone frequency and level and
- * DTMF digits by a recorder, or a byte-exact ramp check). Levels use the
- * G.711 convention: a full-scale sine is +3.14 dBm0 (ITU-T G.711 / O.41).
+ * it hears either unchanged or through a G.168 Annex D line hybrid model,
+ * modem and fax connect tones, silence) and what it verifies (tone frequency
+ * and level and DTMF digits by a recorder, or a byte-exact ramp check). Levels
+ * use the G.711 convention: a full-scale sine is +3.14 dBm0 (ITU-T G.711 /
+ * O.41).
  */
 #include <errno.h>
 #include <math.h>
@@ -12,6 +14,11 @@
 #include <string.h>
 
 #include <spandsp.h>
+/* the header defines its tables: this is the one file that includes it */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-variable"
+#include <spandsp/g168models.h>
+#pragma GCC diagnostic pop
 
 #include "psim.h"
 
@@ -23,6 +30,36 @@
 #define MAX_TONES	16
 #define RAMP_SYNC_BYTES 16   /* consecutive ramp bytes to lock */
 #define ECHO_FIFO	8192 /* bytes of echo backlog */
+#define HYBRID_TAPS	128  /* longest line model, samples */
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* ITU-T G.168 Annex D echo paths as shipped by spandsp */
+struct hybrid_model {
+	const char *name;
+	const int32_t *c;
+	size_t len;
+};
+#define HYBRID(n, c)                                                           \
+	{                                                                      \
+		n, c, NELEM(c)                                                 \
+	}
+static const struct hybrid_model hybrid_models[] = {
+    HYBRID("d2", line_model_d2_coeffs), HYBRID("d3", line_model_d3_coeffs),
+    HYBRID("d4", line_model_d4_coeffs), HYBRID("d5", line_model_d5_coeffs),
+    HYBRID("d6", line_model_d6_coeffs), HYBRID("d7", line_model_d7_coeffs),
+    HYBRID("d8", line_model_d8_coeffs),
+};
+
+static const struct {
+	const char *name;
+	int tone;
+} modem_tones[] = {
+    {"cng", MODEM_CONNECT_TONES_FAX_CNG},
+    {"ced", MODEM_CONNECT_TONES_FAX_CED},
+    {"ans-pr", MODEM_CONNECT_TONES_ANS_PR},
+    {"ansam", MODEM_CONNECT_TONES_ANSAM},
+    {"ansam-pr", MODEM_CONNECT_TONES_ANSAM_PR},
+};
 
 struct psim_tone {
 	double freq_hz, level_dbm0;
@@ -39,6 +76,10 @@ struct psim_audio {
 	uint8_t ramp_tx;
 	uint8_t echo[ECHO_FIFO];
 	size_t echo_r, echo_w;
+	float hy_h[HYBRID_TAPS];     /* line model scaled to the ERL */
+	float hy_x[2 * HYBRID_TAPS]; /* what it heard, twice for the FIR */
+	size_t hy_len, hy_pos;
+	modem_connect_tones_tx_state_t *mtx;
 	/* sink: recorder */
 	dtmf_rx_state_t *drx;
 	char digits[PSIM_DIGITS_MAX];
@@ -67,6 +108,7 @@ static const char *const src_names[] = {
     [PSIM_SRC_SILENCE] = "silence", [PSIM_SRC_TONE] = "tone",
     [PSIM_SRC_DTMF] = "dtmf",	    [PSIM_SRC_MILLIWATT] = "milliwatt",
     [PSIM_SRC_RAMP] = "ramp",	    [PSIM_SRC_ECHO] = "echo",
+    [PSIM_SRC_HYBRID] = "hybrid",   [PSIM_SRC_MODEM] = "modem",
 };
 
 static const char *const sink_names[] = {
@@ -83,6 +125,50 @@ const char *psim_src_name(enum psim_src_kind k)
 const char *psim_sink_name(enum psim_sink_kind k)
 {
 	return sink_names[k];
+}
+
+/* hybrid:MODEL[:ERL_DB[:HZ[:DBM0[:START_MS]]]]: MODEL d2..d8 (G.168
+ * Annex D), ERL 0..60 dB (default 10), an optional near-end tone mixed in
+ * (double talk; level default -20 dBm0) from START_MS after the answer
+ * (default 0). */
+static int hybrid_parse(struct psim_audio_spec *spec, const char *s, char *err,
+			size_t cap)
+{
+	const char *m = s + 7;
+	size_t mlen = strcspn(m, ":");
+	char *end = strchr(m, m[mlen]); /* the ':' or the NUL after MODEL */
+	double erl = 10, f = 0, lvl = -20, start = 0;
+	unsigned k;
+	for (k = 0; k < NELEM(hybrid_models); k++)
+		if (strlen(hybrid_models[k].name) == mlen &&
+		    !strncmp(m, hybrid_models[k].name, mlen))
+			break;
+	if (*end == ':')
+		erl = strtod(end + 1, &end);
+	if (*end == ':')
+		f = strtod(end + 1, &end);
+	if (*end == ':')
+		lvl = strtod(end + 1, &end);
+	if (*end == ':')
+		start = strtod(end + 1, &end);
+	if (k == NELEM(hybrid_models) || *end || erl < 0 || erl > 60 ||
+	    (f != 0 && (f < 50 || f > 3950)) || lvl > 3.14 || lvl < -60 ||
+	    start < 0 || start > 3600000) {
+		snprintf(
+		    err, cap,
+		    "'%s': want hybrid:MODEL[:ERL_DB[:HZ[:DBM0[:START_MS]]]]"
+		    " with MODEL d2..d8, 0..60 dB, 50..3950 Hz, -60..3 "
+		    "dBm0, 0..3600000 ms",
+		    s);
+		return -EINVAL;
+	}
+	spec->src = PSIM_SRC_HYBRID;
+	spec->hybrid_model = k;
+	spec->erl_db = erl;
+	spec->near_start_ms = (unsigned)start;
+	spec->freq_hz = f;
+	spec->level_dbm0 = lvl;
+	return 0;
 }
 
 int psim_src_parse(struct psim_audio_spec *spec, const char *s, char *err,
@@ -119,15 +205,30 @@ int psim_src_parse(struct psim_audio_spec *spec, const char *s, char *err,
 		memcpy(spec->digits, s + 5, n + 1);
 		return 0;
 	}
+	if (strncmp(s, "hybrid:", 7) == 0)
+		return hybrid_parse(spec, s, err, cap);
+	if (strncmp(s, "modem:", 6) == 0) {
+		for (size_t k = 0; k < NELEM(modem_tones); k++)
+			if (strcmp(s + 6, modem_tones[k].name) == 0) {
+				spec->src = PSIM_SRC_MODEM;
+				spec->modem_tone = modem_tones[k].tone;
+				return 0;
+			}
+		snprintf(err, cap,
+			 "'%s': want modem:cng|ced|ans-pr|ansam|ansam-pr", s);
+		return -EINVAL;
+	}
 	for (unsigned k = 0; k < sizeof(src_names) / sizeof(src_names[0]); k++)
 		if (k != PSIM_SRC_TONE && k != PSIM_SRC_DTMF &&
+		    k != PSIM_SRC_HYBRID && k != PSIM_SRC_MODEM &&
 		    strcmp(s, src_names[k]) == 0) {
 			spec->src = k;
 			return 0;
 		}
 	snprintf(err, cap,
 		 "unknown audio source '%s' (silence, tone:HZ[:DBM0], "
-		 "dtmf:DIGITS, milliwatt, ramp, echo)",
+		 "dtmf:DIGITS, milliwatt, ramp, echo, "
+		 "hybrid:MODEL[:ERL_DB[:HZ[:DBM0[:START_MS]]]], modem:TONE)",
 		 s);
 	return -EINVAL;
 }
@@ -153,6 +254,32 @@ static void on_digits(void *user, const char *digits, int len)
 	a->digits[a->ndigits] = '\0';
 }
 
+/* The line model scaled so that white noise comes back erl_db lower. */
+static void hybrid_init(struct psim_audio *a)
+{
+	const struct hybrid_model *m = &hybrid_models[a->spec.hybrid_model];
+	double e = 0;
+	for (size_t k = 0; k < m->len; k++)
+		e += (double)m->c[k] * m->c[k];
+	double g = pow(10.0, -a->spec.erl_db / 20.0) / sqrt(e);
+	a->hy_len = m->len < HYBRID_TAPS ? m->len : HYBRID_TAPS;
+	for (size_t k = 0; k < a->hy_len; k++)
+		a->hy_h[k] = (float)(m->c[k] * g);
+}
+
+/* One sample through the hybrid: x is what it heard. */
+static double hybrid_echo(struct psim_audio *a, int16_t x)
+{
+	size_t n = a->hy_len, p = a->hy_pos;
+	a->hy_x[p] = a->hy_x[p + n] = x;
+	a->hy_pos = p + 1 == n ? 0 : p + 1;
+	/* hy_x[p + n - k] is the sample k steps ago */
+	double y = 0;
+	for (size_t k = 0; k < n; k++)
+		y += a->hy_h[k] * a->hy_x[p + n - k];
+	return y;
+}
+
 struct psim_audio *psim_audio_new(const struct psim_audio_spec *spec,
 				  enum tdm_law law)
 {
@@ -168,6 +295,13 @@ struct psim_audio *psim_audio_new(const struct psim_audio_spec *spec,
 		f = 1004.0, lvl = 0.0; /* ITU-T O.6 test tone */
 	a->step = 2.0 * M_PI * f / 8000.0;
 	a->amp = 32767.0 * pow(10.0, (lvl - DBM0_FULL_SCALE) / 20.0);
+	if (spec->src == PSIM_SRC_HYBRID)
+		hybrid_init(a);
+	if (spec->src == PSIM_SRC_MODEM) {
+		a->mtx = modem_connect_tones_tx_init(NULL, spec->modem_tone);
+		if (!a->mtx)
+			goto fail;
+	}
 	if (spec->src == PSIM_SRC_DTMF) {
 		a->dtx = dtmf_tx_init(NULL);
 		if (!a->dtx)
@@ -191,6 +325,8 @@ void psim_audio_free(struct psim_audio *a)
 		return;
 	if (a->dtx)
 		dtmf_tx_free(a->dtx);
+	if (a->mtx)
+		modem_connect_tones_tx_free(a->mtx);
 	if (a->drx)
 		dtmf_rx_free(a->drx);
 	free(a);
@@ -226,6 +362,33 @@ void psim_audio_fill(struct psim_audio *a, uint8_t *buf, size_t n)
 				buf[i] = encode(a, 0);
 			}
 		return;
+	case PSIM_SRC_HYBRID:
+		for (size_t i = 0; i < n; i++) {
+			int16_t x = 0;
+			if (a->echo_r != a->echo_w) {
+				x = decode(a, a->echo[a->echo_r]);
+				a->echo_r = (a->echo_r + 1) % ECHO_FIFO;
+			}
+			double y = hybrid_echo(a, x);
+			if (a->spec.freq_hz > 0 &&
+			    a->tx_bytes - n + i >=
+				(uint64_t)a->spec.near_start_ms * 8) {
+				y += a->amp * sin(a->phase);
+				a->phase += a->step;
+				if (a->phase > 2.0 * M_PI)
+					a->phase -= 2.0 * M_PI;
+			}
+			lin[i] = (int16_t)(y > 32767	? 32767
+					   : y < -32768 ? -32768
+							: lrint(y));
+		}
+		break;
+	case PSIM_SRC_MODEM: {
+		int got = modem_connect_tones_tx(a->mtx, lin, (int)n);
+		for (size_t i = (size_t)(got < 0 ? 0 : got); i < n; i++)
+			lin[i] = 0;
+		break;
+	}
 	case PSIM_SRC_DTMF: {
 		int got = dtmf_tx(a->dtx, lin, (int)n);
 		for (size_t i = (size_t)(got < 0 ? 0 : got); i < n; i++)
@@ -340,7 +503,7 @@ static void ramp_check(struct psim_audio *a, const uint8_t *buf, size_t n)
 void psim_audio_take(struct psim_audio *a, const uint8_t *buf, size_t n)
 {
 	a->rx_bytes += n;
-	if (a->spec.src == PSIM_SRC_ECHO)
+	if (a->spec.src == PSIM_SRC_ECHO || a->spec.src == PSIM_SRC_HYBRID)
 		for (size_t i = 0; i < n; i++) {
 			size_t next = (a->echo_w + 1) % ECHO_FIFO;
 			if (next == a->echo_r)

@@ -47,6 +47,7 @@ struct psim_call {
 	unsigned id, ts;
 	bool outgoing; /* we sent the SETUP */
 	bool responded;
+	bool idle_tx; /* alerting without in-band tones: idle code only */
 	enum call_state state;
 	char called[PSIM_NUM_MAX], calling[PSIM_NUM_MAX];
 	struct psim_number beh;	  /* incoming: the number's behaviour */
@@ -129,14 +130,21 @@ static void media_start(struct psim_call *c)
 	psim_span_media(c->span, c->ts, c);
 }
 
+/* While alerting the B-channel is through-connected but carries only the
+ * idle code (no in-band information: no progress indicator); the number's
+ * source and sink start at the answer. */
 void psim_call_fill(struct psim_call *c, uint8_t *buf, size_t n)
 {
-	psim_audio_fill(c->audio, buf, n);
+	if (c->idle_tx)
+		tdm_idle_fill(psim_span_law(c->span), buf, n);
+	else
+		psim_audio_fill(c->audio, buf, n);
 }
 
 void psim_call_take(struct psim_call *c, const uint8_t *buf, size_t n)
 {
-	psim_audio_take(c->audio, buf, n);
+	if (!c->idle_tx)
+		psim_audio_take(c->audio, buf, n);
 }
 
 /* Frees the oldest released calls beyond what is kept. */
@@ -217,6 +225,7 @@ static void answered(struct psim_call *c)
 {
 	c->state = CS_ACTIVE;
 	c->answer_ms = now_ms(c->p);
+	c->idle_tx = false;
 	media_start(c);
 	unsigned hangup_ms = c->outgoing ? c->req.hangup_ms : c->beh.hangup_ms;
 	if (hangup_ms)
@@ -241,6 +250,8 @@ static void behaviour_step(struct loop_timer *t)
 			c->step = 1;
 			pri_acknowledge(pri, c->q, ch, 0); /* ALERTING */
 			c->state = CS_ALERTING;
+			c->idle_tx = true; /* idle code until the answer */
+			media_start(c);
 			loop_timer_start(c->p->loop, t,
 					 b->answer_ms - b->alert_ms);
 			break;
@@ -253,6 +264,8 @@ static void behaviour_step(struct loop_timer *t)
 			c->step = 1;
 			pri_acknowledge(pri, c->q, ch, 0);
 			c->state = CS_ALERTING;
+			media_start(
+			    c); /* idle code: the caller hears nothing */
 			loop_timer_start(c->p->loop, t, b->noanswer_ms);
 			break;
 		}

@@ -21,6 +21,18 @@
  * first glare_count SETUPs (default 1) collide; later ones are answered
  * as with behaviour answer (alert_ms, answer_ms), so a retry on another
  * channel succeeds.
+ *
+ * source (what the far end plays): silence | tone:HZ[:DBM0] |
+ *   dtmf:DIGITS | milliwatt | ramp | echo (what it hears, unchanged) |
+ *   hybrid:MODEL[:ERL_DB[:HZ[:DBM0[:START_MS]]]] (what it hears through a
+ *   line hybrid: ITU-T G.168 Annex D echo path MODEL d2..d8 from
+ *   spandsp's g168models.h, scaled so white noise returns ERL_DB lower,
+ *   default 10; with HZ, a near-end tone at DBM0 (default -20) is mixed
+ *   in from START_MS after the answer (default 0) for double talk) |
+ *   modem:cng|ced|ans-pr|ansam|ansam-pr (V.25/V.8/T.30 connect tones
+ *   from spandsp's modem_connect_tones_tx: fax calling tone, 2100 Hz
+ *   answer tone, with phase reversals, amplitude-modulated, both)
+ * sink (what it verifies): none | record | ramp
  */
 #include <errno.h>
 #include <stdio.h>
