@@ -48,9 +48,10 @@ enum media_bridge_ev {
  * Worker: one B-channel block of n samples in span law was read into blk
  * at now (CLOCK_MONOTONIC ns): sends what is due as RTP and replaces blk
  * with the n samples to play. *t_sent is set to when the last audio packet
- * was sent, if one was (else left alone). Returns enum media_bridge_ev bits: _TIMEOUT once, the first time the RTP
- * inactivity timeout has passed; _TONE when connect tones not seen before
- * were detected (and acted on).
+ * was sent, if one was (else left alone). Returns enum media_bridge_ev
+ * bits: _TIMEOUT once, the first time the RTP inactivity timeout has
+ * passed; _TONE when connect tones not seen before were detected (and
+ * acted on).
  */
 unsigned media_bridge_block(struct media_bridge *b, uint8_t *blk, size_t n,
 			    uint64_t now, uint64_t *t_sent);
