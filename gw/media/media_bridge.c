@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ctone.h"
 #include "dtmf.h"
 #include "ec.h"
 #include "jb.h"
@@ -52,6 +53,7 @@ struct media_bridge {
 	unsigned ec_delay; /* samples from playing to the echo's start */
 	/* connect tone detectors, [0] on the B-channel, [1] on RTP audio */
 	modem_connect_tones_rx_state_t *ans_rx[2], *cng_rx[2];
+	struct ctone_gate gate[2]; /* in front of them (ctone.h) */
 	struct bridge_det {
 		struct media_bridge *b;
 		unsigned shift; /* 0 or MEDIA_TONE_RTP_SHIFT */
@@ -211,6 +213,17 @@ static void on_tone(void *user, int tone, int level, int delay)
 	d->b->hits |= tone_bit(tone) << d->shift;
 }
 
+/* Connect tones in one direction (0: from the B-channel, 1: from RTP):
+ * spandsp's detectors see the audio the gate lets through. */
+static void detect_tones(struct media_bridge *b, int dir, const int16_t *lin,
+			 size_t n)
+{
+	if (!ctone_gate_block(&b->gate[dir], lin, n))
+		return;
+	modem_connect_tones_rx(b->ans_rx[dir], lin, (int)n);
+	modem_connect_tones_rx(b->cng_rx[dir], lin, (int)n);
+}
+
 /* ITU-T V.25 / T.30 connect tones, both directions: the 2100 Hz detector
  * tells ANS (fax CED), ANS/, ANSam and ANSam/ apart; a second one finds
  * the 1100 Hz fax calling tone. */
@@ -219,6 +232,7 @@ static int tones_setup(struct media_bridge *b)
 	for (int i = 0; i < 2; i++) {
 		b->tdet[i].b = b;
 		b->tdet[i].shift = i ? MEDIA_TONE_RTP_SHIFT : 0;
+		ctone_gate_init(&b->gate[i]);
 		b->ans_rx[i] = modem_connect_tones_rx_init(
 		    NULL, MODEM_CONNECT_TONES_ANSAM_PR, on_tone, &b->tdet[i]);
 		b->cng_rx[i] = modem_connect_tones_rx_init(
@@ -525,8 +539,7 @@ static void tx_block(struct media_bridge *b, const uint8_t *blk, size_t n,
 	int16_t lin[JB_BLOCK_MAX];
 	for (size_t i = 0; i < n; i++)
 		lin[i] = g711_dec(b->span_law, blk[i]);
-	modem_connect_tones_rx(b->ans_rx[0], lin, (int)n);
-	modem_connect_tones_rx(b->cng_rx[0], lin, (int)n);
+	detect_tones(b, 0, lin, n);
 	if (ec)
 		ec_block(b, lin, n);
 	if (b->rc.te_pt >= 0 && b->rc.send && !b->fax) {
@@ -572,8 +585,7 @@ static void rx_block(struct media_bridge *b, uint8_t *blk, size_t n,
 {
 	int16_t lin[TDM_MAX_BLOCK];
 	jb_get(b->jb, lin, n, now_s);
-	modem_connect_tones_rx(b->ans_rx[1], lin, (int)n);
-	modem_connect_tones_rx(b->cng_rx[1], lin, (int)n);
+	detect_tones(b, 1, lin, n);
 	dtmf_play_block(b->play, lin, n);
 	for (size_t i = 0; i < n; i++)
 		blk[i] = g711_enc(b->span_law, lin[i]);

@@ -92,6 +92,8 @@ country_code = 49
 """ % (spans, uas_port)
     if ec != "off":
         s += "ec = yes\nec_tail_ms = %s\n" % ec
+    else:
+        s += "ec = no\n"  # the canceller is on by default
     return s
 
 
