@@ -89,8 +89,7 @@ static bool privacy_hides(const struct sip_msg *m)
 	return false;
 }
 
-int call_hdr_calling(const struct sip_msg *m, char *num, size_t cap,
-		     int *pres)
+int call_hdr_calling(const struct sip_msg *m, char *num, size_t cap, int *pres)
 {
 	bool hide = privacy_hides(m);
 	int restr = hide ? PRI_PRES_RESTRICTED : PRI_PRES_ALLOWED;
@@ -121,16 +120,16 @@ static int diversion_reason(struct pl r)
 		const char *name;
 		int reason;
 	} map[] = {
-		{"user-busy", PRI_REDIR_FORWARD_ON_BUSY},
-		{"no-answer", PRI_REDIR_FORWARD_ON_NO_REPLY},
-		{"unconditional", PRI_REDIR_UNCONDITIONAL},
-		{"deflection", PRI_REDIR_DEFLECTION},
-		{"unavailable", PRI_REDIR_DTE_OUT_OF_ORDER},
-		{"out-of-service", PRI_REDIR_DTE_OUT_OF_ORDER},
-		{"follow-me", PRI_REDIR_FORWARDED_BY_DTE},
-		{"time-of-day", PRI_REDIR_UNCONDITIONAL},
-		{"do-not-disturb", PRI_REDIR_UNCONDITIONAL},
-		{"away", PRI_REDIR_UNCONDITIONAL},
+	    {"user-busy", PRI_REDIR_FORWARD_ON_BUSY},
+	    {"no-answer", PRI_REDIR_FORWARD_ON_NO_REPLY},
+	    {"unconditional", PRI_REDIR_UNCONDITIONAL},
+	    {"deflection", PRI_REDIR_DEFLECTION},
+	    {"unavailable", PRI_REDIR_DTE_OUT_OF_ORDER},
+	    {"out-of-service", PRI_REDIR_DTE_OUT_OF_ORDER},
+	    {"follow-me", PRI_REDIR_FORWARDED_BY_DTE},
+	    {"time-of-day", PRI_REDIR_UNCONDITIONAL},
+	    {"do-not-disturb", PRI_REDIR_UNCONDITIONAL},
+	    {"away", PRI_REDIR_UNCONDITIONAL},
 	};
 	if (r.l >= 2 && r.p[0] == '"') {
 		r.p++;

@@ -192,8 +192,7 @@ void call_rtp_close(struct call *c);
 
 /* call_hdr.c: header <-> Q.931 mapping (pure) */
 int call_hdr_reason(char *buf, size_t cap, int cause);
-int call_hdr_calling(const struct sip_msg *m, char *num, size_t cap,
-		     int *pres);
+int call_hdr_calling(const struct sip_msg *m, char *num, size_t cap, int *pres);
 /* Redirecting number (as in the header), Q.931 reason and redirection
  * count from the top-most Diversion (RFC 5806; count from its counter).
  * Returns 0 or -ENOENT (num empty). */

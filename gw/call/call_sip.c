@@ -216,7 +216,8 @@ static int invite_route(struct call *c, const struct sip_msg *m,
 			 "%s%s", redir[0] == '+' ? "" : "+", redir);
 		c->setup.redirecting_reason = reason;
 		c->setup.redirecting_count = count;
-		c->setup.redirecting_pres = PRES_ALLOWED_USER_NUMBER_NOT_SCREENED;
+		c->setup.redirecting_pres =
+		    PRES_ALLOWED_USER_NUMBER_NOT_SCREENED;
 	}
 
 	struct call_tg *routes[CALL_MAX_ROUTES];

@@ -111,7 +111,8 @@ unsigned call_tg_route(struct gw *gw, const char *e164, struct call_tg **out,
 {
 	int len[CONF_MAX_TGS];
 	unsigned n = 0;
-	for (struct call_tg *tg = gw->calls->tgs; tg && n < cap; tg = tg->next) {
+	for (struct call_tg *tg = gw->calls->tgs; tg && n < cap;
+	     tg = tg->next) {
 		if (tg->gone)
 			continue;
 		int m = tg_match(tg, e164);

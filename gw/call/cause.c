@@ -18,12 +18,12 @@ struct pair {
  * response in the RFC (it becomes BYE/CANCEL); when a final response is
  * needed before answer we send 480. */
 static const struct pair q850_to_sip_rfc[] = {
-	{1, 404},  {2, 404},  {3, 404},	 {16, 480}, {17, 486}, {18, 408},
-	{19, 480}, {20, 480}, {21, 403}, {22, 410}, {23, 410}, {26, 404},
-	{27, 502}, {28, 484}, {29, 501}, {31, 480}, {34, 503}, {38, 503},
-	{41, 503}, {42, 503}, {47, 503}, {55, 403}, {57, 403}, {58, 503},
-	{65, 488}, {70, 488}, {79, 501}, {87, 403}, {88, 503}, {102, 504},
-	{111, 500}, {127, 500},
+    {1, 404},	{2, 404},   {3, 404},  {16, 480}, {17, 486}, {18, 408},
+    {19, 480},	{20, 480},  {21, 403}, {22, 410}, {23, 410}, {26, 404},
+    {27, 502},	{28, 484},  {29, 501}, {31, 480}, {34, 503}, {38, 503},
+    {41, 503},	{42, 503},  {47, 503}, {55, 403}, {57, 403}, {58, 503},
+    {65, 488},	{70, 488},  {79, 501}, {87, 403}, {88, 503}, {102, 504},
+    {111, 500}, {127, 500},
 };
 
 /* RFC 3398 §8.2.6.1: SIP response -> ISUP (Q.850) cause. 487 has no
@@ -31,13 +31,13 @@ static const struct pair q850_to_sip_rfc[] = {
  * without a usable Warning we send 65, bearer capability not implemented,
  * since they refuse the media. */
 static const struct pair sip_to_q850_rfc[] = {
-	{400, 41}, {401, 21}, {402, 21}, {403, 21}, {404, 1},	{405, 63},
-	{406, 79}, {407, 21}, {408, 102}, {410, 22}, {413, 127}, {414, 127},
-	{415, 79}, {416, 127}, {420, 127}, {421, 127}, {423, 127}, {480, 18},
-	{481, 41}, {482, 25}, {483, 25}, {484, 28}, {485, 1},	{486, 17},
-	{487, 127}, {488, 65}, {500, 41}, {501, 79}, {502, 38}, {503, 41},
-	{504, 102}, {505, 127}, {513, 127}, {600, 17}, {603, 21}, {604, 1},
-	{606, 65},
+    {400, 41},	{401, 21},  {402, 21},	{403, 21},  {404, 1},	{405, 63},
+    {406, 79},	{407, 21},  {408, 102}, {410, 22},  {413, 127}, {414, 127},
+    {415, 79},	{416, 127}, {420, 127}, {421, 127}, {423, 127}, {480, 18},
+    {481, 41},	{482, 25},  {483, 25},	{484, 28},  {485, 1},	{486, 17},
+    {487, 127}, {488, 65},  {500, 41},	{501, 79},  {502, 38},	{503, 41},
+    {504, 102}, {505, 127}, {513, 127}, {600, 17},  {603, 21},	{604, 1},
+    {606, 65},
 };
 
 /* Q.850 cause classes (Q.850 §2.2.7.1), for causes the RFC does not list. */
@@ -60,10 +60,10 @@ static int class_default_q850(int status)
 	if (status < 400)
 		return 127; /* a redirect we do not follow: interworking */
 	if (status < 500)
-		return 21;  /* request failure: call rejected */
+		return 21; /* request failure: call rejected */
 	if (status < 600)
-		return 41;  /* server failure: temporary, worth a retry */
-	return 31;	    /* global failure: normal, unspecified */
+		return 41; /* server failure: temporary, worth a retry */
+	return 31;	   /* global failure: normal, unspecified */
 }
 
 void cause_map_init(struct cause_map *m)
@@ -79,7 +79,7 @@ void cause_map_init(struct cause_map *m)
 	for (size_t i = 0; i < sizeof(sip_to_q850_rfc) / sizeof(struct pair);
 	     i++)
 		m->to_q850[sip_to_q850_rfc[i].from - CAUSE_SIP_MIN] =
-			(uint8_t)sip_to_q850_rfc[i].to;
+		    (uint8_t)sip_to_q850_rfc[i].to;
 }
 
 bool cause_is_transient(int cause)
@@ -106,14 +106,18 @@ int cause_map_set_q850(struct cause_map *m, int cause, int status, char *err,
 		return -EINVAL;
 	}
 	if (status < CAUSE_SIP_MIN || status > CAUSE_SIP_MAX) {
-		snprintf(err, cap, "%d is not a SIP final failure status "
-			 "(300..699)", status);
+		snprintf(err, cap,
+			 "%d is not a SIP final failure status "
+			 "(300..699)",
+			 status);
 		return -EINVAL;
 	}
 	if (status >= 600 && cause_is_transient(cause)) {
-		snprintf(err, cap, "cause %d is transient and must not map to "
+		snprintf(err, cap,
+			 "cause %d is transient and must not map to "
 			 "%d: a 6xx stops the proxy from trying another "
-			 "gateway", cause, status);
+			 "gateway",
+			 cause, status);
 		return -EINVAL;
 	}
 	m->to_sip[cause] = (uint16_t)status;
@@ -125,8 +129,10 @@ int cause_map_set_sip(struct cause_map *m, int status, int cause, char *err,
 		      size_t cap)
 {
 	if (status < CAUSE_SIP_MIN || status > CAUSE_SIP_MAX) {
-		snprintf(err, cap, "%d is not a SIP final failure status "
-			 "(300..699)", status);
+		snprintf(err, cap,
+			 "%d is not a SIP final failure status "
+			 "(300..699)",
+			 status);
 		return -EINVAL;
 	}
 	if (cause < 1 || cause > CAUSE_MAX) {
@@ -165,8 +171,10 @@ static int parse_pairs(struct cause_map *m, const char *list,
 	}
 	return 0;
 bad:
-	snprintf(err, cap, "bad mapping list '%s': want FROM:TO pairs "
-		 "separated by commas", list);
+	snprintf(err, cap,
+		 "bad mapping list '%s': want FROM:TO pairs "
+		 "separated by commas",
+		 list);
 	return -EINVAL;
 }
 

@@ -12,14 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CAUSE_MAX 127
+#define CAUSE_MAX     127
 #define CAUSE_SIP_MIN 300
 #define CAUSE_SIP_MAX 699
 
 /* One trunk group's effective tables. Plain data: copy freely. */
 struct cause_map {
-	uint16_t to_sip[CAUSE_MAX + 1];				/* by Q.850 cause */
-	uint8_t to_q850[CAUSE_SIP_MAX - CAUSE_SIP_MIN + 1];	/* by status */
+	uint16_t to_sip[CAUSE_MAX + 1];			    /* by Q.850 cause */
+	uint8_t to_q850[CAUSE_SIP_MAX - CAUSE_SIP_MIN + 1]; /* by status */
 	bool overridden_q850[CAUSE_MAX + 1];
 	bool overridden_sip[CAUSE_SIP_MAX - CAUSE_SIP_MIN + 1];
 };

@@ -98,8 +98,8 @@ int number_from_e164(const struct number_plan *np, const char *e164,
 		return -EINVAL;
 	const char *intl = e164 + 1;
 	bool domestic = has_prefix(intl, np->country_code);
-	const char *national = domestic ? intl + strlen(np->country_code)
-					 : NULL;
+	const char *national =
+	    domestic ? intl + strlen(np->country_code) : NULL;
 	bool local = domestic && has_prefix(national, np->area_code);
 	switch (fmt) {
 	case NUMBER_FMT_INTERNATIONAL:
@@ -124,10 +124,10 @@ int number_from_e164(const struct number_plan *np, const char *e164,
 }
 
 static const char *const format_names[] = {
-	[NUMBER_FMT_INTERNATIONAL] = "international",
-	[NUMBER_FMT_NATIONAL] = "national",
-	[NUMBER_FMT_UNKNOWN] = "unknown",
-	[NUMBER_FMT_SUBSCRIBER] = "subscriber",
+    [NUMBER_FMT_INTERNATIONAL] = "international",
+    [NUMBER_FMT_NATIONAL] = "national",
+    [NUMBER_FMT_UNKNOWN] = "unknown",
+    [NUMBER_FMT_SUBSCRIBER] = "subscriber",
 };
 
 int number_format_parse(const char *s, enum number_format *out)

@@ -28,7 +28,7 @@ enum number_format {
 	NUMBER_FMT_INTERNATIONAL, /* TON international, no prefix */
 	NUMBER_FMT_NATIONAL,	  /* TON national for own country, else intl */
 	NUMBER_FMT_UNKNOWN,	  /* TON unknown, with dialling prefixes */
-	NUMBER_FMT_SUBSCRIBER,	  /* TON subscriber in own area, else national */
+	NUMBER_FMT_SUBSCRIBER, /* TON subscriber in own area, else national */
 };
 
 struct number_plan {

@@ -195,8 +195,8 @@ static void chan_block(struct media_chan *c, uint8_t *blk, size_t n,
 		tdm_idle_fill(c->conf.law, blk, n);
 		break;
 	case MEDIA_MODE_BRIDGE: {
-		unsigned ev = media_bridge_block(c->br, blk, n, t_read,
-						  &t_sent);
+		unsigned ev =
+		    media_bridge_block(c->br, blk, n, t_read, &t_sent);
 		if (ev & MEDIA_BRIDGE_EV_TIMEOUT) {
 			c->timeout_msg.type = MEDIA_MSG_RTP_TIMEOUT;
 			c->timeout_msg.chan = c;
