@@ -216,7 +216,7 @@ static void on_isdn_alerting(struct call *c, const struct call_ev *ev)
 			start_t301(c);
 			break;
 		}
-		/* fall through */
+		__attribute__((fallthrough));
 	case CALL_ST_EARLY:
 		sip_ringing(c, inband || c->state == CALL_ST_EARLY, NULL);
 		set_state(c, inband ? CALL_ST_EARLY : CALL_ST_ALERTING);
