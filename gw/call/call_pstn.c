@@ -153,6 +153,16 @@ static bool rtp_conf(const struct call *c, struct media_rtp_conf *rc)
 	if (c->rtp_fd < 0 || !r->port || rtp_remote(r, &rc->remote))
 		return false;
 	rc->fd = c->rtp_fd;
+	/* RTCP: the a=rtcp port (RFC 3605; its address is rarely other than
+	 * the RTP one and is not kept), else the RTP port + 1 */
+	rc->rtcp_fd = c->rtcp_fd;
+	rc->rtcp_remote = rc->remote;
+	if (rc->rtcp_remote.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&rc->rtcp_remote)->sin6_port =
+		    htons(r->rtcp_port);
+	else
+		((struct sockaddr_in *)&rc->rtcp_remote)->sin_port =
+		    htons(r->rtcp_port);
 	rc->law = r->codec == SDP_CODEC_PCMU ? TDM_LAW_ULAW : TDM_LAW_ALAW;
 	rc->pt = r->pt;
 	rc->te_pt = r->te_pt;

@@ -499,16 +499,15 @@ TEST(rtcp_rtt_from_lsr_dlsr)
 {
 	/* §6.4.1's example: A 0xb710:8000 (46864.500 s), LSR 0xb705:2000
 	 * (46853.125), DLSR 0x0005:4000 (5.250): RTT 6.125 s */
-	CHECK_INT(rtcp_rtt_us(0xb7108000u, 0xb7052000u, 0x00054000u),
-		  6125000);
+	CHECK_INT(rtcp_rtt_us(0xb7108000u, 0xb7052000u, 0x00054000u), 6125000);
 	/* 1/65536 s steps: 1 unit is 15.26 us */
 	CHECK_INT(rtcp_rtt_us(0x00010001u, 0x00010000u, 0), 15);
 	/* from a live NTP time: 20 ms out and back plus 1 s held */
 	uint64_t sr = (uint64_t)3900000000u << 32 | 0x40000000u;
-	uint64_t back = sr + ((uint64_t)1 << 32) +
-			(((uint64_t)20 << 32) / 1000);
-	int64_t rtt = rtcp_rtt_us(rtcp_ntp_mid32(back), rtcp_ntp_mid32(sr),
-				  0x00010000u);
+	uint64_t back =
+	    sr + ((uint64_t)1 << 32) + (((uint64_t)20 << 32) / 1000);
+	int64_t rtt =
+	    rtcp_rtt_us(rtcp_ntp_mid32(back), rtcp_ntp_mid32(sr), 0x00010000u);
 	CHECK(rtt >= 19980 && rtt <= 20000);
 	/* across the 2^32 wrap of the middle bits */
 	CHECK_INT(rtcp_rtt_us(0x00000100u, 0xffffff00u, 0), 7812);
