@@ -207,8 +207,10 @@ static void rx_report(struct media_rtcp *r, const uint8_t *buf, size_t n,
 	}
 	stat_inc(&r->st->rtcp_rx_packets);
 	uint64_t now_ntp = ntp_now();
-	/* symmetric RTCP, like the RTP latch */
-	if (!sa_equal(from, &r->remote)) {
+	/* symmetric RTCP, like the RTP latch: to the source of reports from
+	 * the peer's RTP SSRC (any, before its RTP) */
+	bool peer = !r->src->have_ssrc || rep.ssrc == r->src->ssrc;
+	if (peer && !sa_equal(from, &r->remote)) {
 		r->remote = *from;
 		if (!r->latched)
 			log_info("media: call %u: RTCP source differs from "
