@@ -218,7 +218,7 @@ static const struct conf_key sip_keys[] = {
     {"t1_ms", CK_UINT, OFF(conf_sip, t1_ms), 0, 50, 10000, NULL, "500",
      "RFC 3261 T1 (round-trip estimate)"},
     {"rtp_port_min", CK_UINT, OFF(conf_sip, rtp_port_min), 0, 1024, 65534, NULL,
-     "20000", "lowest RTP port"},
+     "20000", "lowest RTP port (RTCP: each RTP port + 1)"},
     {"rtp_port_max", CK_UINT, OFF(conf_sip, rtp_port_max), 0, 1025, 65535, NULL,
      "29999", "highest RTP port"},
     {"rtp_timeout_s", CK_UINT, OFF(conf_sip, rtp_timeout_s), 0, 0, 3600, NULL,

@@ -78,6 +78,7 @@ struct call *call_new(struct gw *gw, enum call_dir dir)
 	c->dir = dir;
 	c->state = CALL_ST_ROUTING;
 	c->rtp_fd = -1;
+	c->rtcp_fd = -1;
 	c->id = ++t->next_id ? t->next_id : ++t->next_id;
 	c->t_start_ms = loop_now_ms(gw->loop);
 	loop_timer_init(&c->t301, NULL, c);
@@ -305,6 +306,17 @@ static void media_json(const struct call *c, struct json_out *o)
 	json_kv_uint(o, "rtp_latched", ms.rtp_latched);
 	json_kv_uint(o, "dtmf_rx_events", ms.dtmf_rx_events);
 	json_kv_uint(o, "dtmf_tx_digits", ms.dtmf_tx_digits);
+	json_kv_uint(o, "rtcp_rx_packets", ms.rtcp_rx_packets);
+	json_kv_uint(o, "rtcp_rx_bad", ms.rtcp_rx_bad);
+	json_kv_uint(o, "rtcp_tx_packets", ms.rtcp_tx_packets);
+	/* what the peer's RTCP says about our stream (RFC 3550 §6.4.1) */
+	if (ms.peer_reports) {
+		json_kv_uint(o, "peer_loss_permille", ms.peer_loss_permille);
+		json_kv_uint(o, "peer_cum_lost", ms.peer_cum_lost);
+		json_kv_uint(o, "peer_jitter_us", ms.peer_jitter_us);
+	}
+	if (ms.rtt_samples)
+		json_kv_uint(o, "rtt_us", ms.rtt_us);
 	json_kv_str(o, "ec", media_ec_state_name(ms.ec_state));
 	if (ms.ec_state != MEDIA_EC_NONE) {
 		json_key(o, "ec_erle_db");

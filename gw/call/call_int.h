@@ -119,7 +119,8 @@ struct call {
 	 * tones or answers (media/tones.h, static); NULL: none */
 	const struct tones_def *local_tone;
 	struct sdp_media_result media;
-	int rtp_fd; /* our RTP port, held for the call */
+	int rtp_fd;  /* our RTP port, held for the call */
+	int rtcp_fd; /* our RTCP port (rtp_fd's + 1), held with it */
 
 	/* clearing */
 	int cause;	     /* Q.850 cause the call ended with */

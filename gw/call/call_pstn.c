@@ -125,23 +125,22 @@ int call_pstn_place(struct call *c)
 	return 0;
 }
 
-/* The remote RTP address of the negotiated stream. */
-static int rtp_remote(const struct sdp_media_result *r,
-		      struct sockaddr_storage *ss)
+/* The socket address of af, addr and port (from the SDP result). */
+static int sdp_sa(int af, const char *addr, uint16_t port,
+		  struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));
-	if (r->af == AF_INET6) {
+	if (af == AF_INET6) {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
 		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(r->port);
-		return inet_pton(AF_INET6, r->addr, &s6->sin6_addr) == 1
-			   ? 0
-			   : -EINVAL;
+		s6->sin6_port = htons(port);
+		return inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1 ? 0
+								      : -EINVAL;
 	}
 	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
 	s4->sin_family = AF_INET;
-	s4->sin_port = htons(r->port);
-	return inet_pton(AF_INET, r->addr, &s4->sin_addr) == 1 ? 0 : -EINVAL;
+	s4->sin_port = htons(port);
+	return inet_pton(AF_INET, addr, &s4->sin_addr) == 1 ? 0 : -EINVAL;
 }
 
 /* The RTP side of c's bridge from the SDP result (c->media). Returns false
@@ -150,9 +149,15 @@ static bool rtp_conf(const struct call *c, struct media_rtp_conf *rc)
 {
 	const struct sdp_media_result *r = &c->media;
 	memset(rc, 0, sizeof(*rc));
-	if (c->rtp_fd < 0 || !r->port || rtp_remote(r, &rc->remote))
+	if (c->rtp_fd < 0 || !r->port ||
+	    sdp_sa(r->af, r->addr, r->port, &rc->remote))
 		return false;
 	rc->fd = c->rtp_fd;
+	/* RTCP: a=rtcp (RFC 3605), else the RTP address and port + 1; none
+	 * sent (but still read) without a usable one */
+	rc->rtcp_fd = c->rtcp_fd;
+	if (sdp_sa(r->af, r->rtcp_addr, r->rtcp_port, &rc->rtcp_remote))
+		memset(&rc->rtcp_remote, 0, sizeof(rc->rtcp_remote));
 	rc->law = r->codec == SDP_CODEC_PCMU ? TDM_LAW_ULAW : TDM_LAW_ALAW;
 	rc->pt = r->pt;
 	rc->te_pt = r->te_pt;

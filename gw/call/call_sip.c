@@ -28,7 +28,10 @@ void call_rtp_close(struct call *c)
 {
 	if (c->rtp_fd >= 0)
 		close(c->rtp_fd);
+	if (c->rtcp_fd >= 0)
+		close(c->rtcp_fd);
 	c->rtp_fd = -1;
+	c->rtcp_fd = -1;
 }
 
 /* Our address toward `toward` (the kernel's route choice). */
@@ -58,6 +61,25 @@ static void set_port(struct sockaddr_storage *ss, uint16_t port)
 		((struct sockaddr_in *)ss)->sin_port = htons(port);
 }
 
+/* A non-blocking UDP socket bound to local at port; -errno on failure. */
+static int udp_bound(struct sockaddr_storage *local, uint16_t port)
+{
+	int fd = socket(local->ss_family,
+			SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	socklen_t len = local->ss_family == AF_INET6
+			    ? sizeof(struct sockaddr_in6)
+			    : sizeof(struct sockaddr_in);
+	set_port(local, port);
+	if (bind(fd, (struct sockaddr *)local, len)) {
+		int rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
 int call_rtp_open(struct call *c, const struct sockaddr_storage *toward)
 {
 	const struct conf_sip *sc = &c->gw->conf->sip;
@@ -66,34 +88,38 @@ int call_rtp_open(struct call *c, const struct sockaddr_storage *toward)
 	int rc = local_addr_toward(toward, &local);
 	if (rc)
 		return rc;
-	int fd = socket(local.ss_family,
-			SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
 	unsigned lo = (sc->rtp_port_min + 1) & ~1u, hi = sc->rtp_port_max;
 	unsigned span = hi > lo ? (hi - lo) / 2 + 1 : 1;
-	socklen_t len = local.ss_family == AF_INET6
-			    ? sizeof(struct sockaddr_in6)
-			    : sizeof(struct sockaddr_in);
 	for (unsigned k = 0; k < span; k++) {
 		unsigned port = t->rtp_next >= lo && t->rtp_next + 1u <= hi
 				    ? t->rtp_next
 				    : lo;
 		t->rtp_next = (uint16_t)(port + 2 > hi ? lo : port + 2);
-		/* RFC 3550 §11: RTP on an even port, RTCP on the next */
-		set_port(&local, (uint16_t)port);
-		if (bind(fd, (struct sockaddr *)&local, len) == 0) {
-			c->rtp_fd = fd;
-			struct sdp_local *sl = &c->sdp_local;
-			sl->af = local.ss_family;
-			sip_sa_host(&local, sl->addr, sizeof(sl->addr));
-			sl->rtp_port = (uint16_t)port;
-			return 0;
+		/* RFC 3550 §11: RTP on an even port, RTCP on the next; both
+		 * free or the next pair */
+		int fd = udp_bound(&local, (uint16_t)port);
+		if (fd == -EMFILE || fd == -ENFILE || fd == -ENOMEM)
+			return fd;
+		if (fd < 0)
+			continue;
+		struct sockaddr_storage l2 = local;
+		int fd2 = udp_bound(&l2, (uint16_t)(port + 1));
+		if (fd2 < 0) {
+			close(fd);
+			if (fd2 == -EMFILE || fd2 == -ENFILE || fd2 == -ENOMEM)
+				return fd2;
+			continue;
 		}
+		c->rtp_fd = fd;
+		c->rtcp_fd = fd2;
+		struct sdp_local *sl = &c->sdp_local;
+		sl->af = local.ss_family;
+		sip_sa_host(&local, sl->addr, sizeof(sl->addr));
+		sl->rtp_port = (uint16_t)port;
+		return 0;
 	}
-	close(fd);
-	log_warn("call %u: no free RTP port in %u-%u", c->id, sc->rtp_port_min,
-		 sc->rtp_port_max);
+	log_warn("call %u: no free RTP/RTCP port pair in %u-%u", c->id,
+		 sc->rtp_port_min, sc->rtp_port_max);
 	return -EADDRINUSE;
 }
 

@@ -328,6 +328,10 @@ static int cmd_media(void *arg, const struct json_doc *d, int req,
 	json_kv_uint(o, "plc_frames", t.plc_frames);
 	json_kv_uint(o, "dtmf_rx_events", t.dtmf_rx_events);
 	json_kv_uint(o, "dtmf_tx_digits", t.dtmf_tx_digits);
+	json_kv_uint(o, "rtcp_rx_packets", t.rtcp_rx_packets);
+	json_kv_uint(o, "rtcp_rx_bad", t.rtcp_rx_bad);
+	json_kv_uint(o, "rtcp_tx_packets", t.rtcp_tx_packets);
+	json_kv_uint(o, "rtcp_peer_reports", t.peer_reports);
 	json_obj_end(o);
 	json_key(o, "latency");
 	json_obj_begin(o);

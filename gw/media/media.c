@@ -328,7 +328,8 @@ static void *worker_main(void *arg)
 /* ---- signalling side ---- */
 
 /* Adds st's counters to sum. Fields that are states or levels (EC state
- * and ERLE, fax, tones, jitter buffer delay) come out as meaningless sums:
+ * and ERLE, fax, tones, jitter buffer delay, the peer's RTCP figures and
+ * the RTT) come out as meaningless sums:
  * the totals' readers (gwctl media) use the counters only, and the worst
  * jitter. */
 static void stats_sum(struct media_stats *sum, const struct media_stats *st)

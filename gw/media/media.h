@@ -40,8 +40,10 @@ enum media_mode {
 struct media_rtp_conf {
 	int fd;				/* bound, non-blocking UDP socket */
 	struct sockaddr_storage remote; /* where to send (SDP c= and m=) */
-	enum tdm_law law;		/* of the payload: PCMU or PCMA */
-	uint8_t pt;			/* payload type of that codec */
+	int rtcp_fd; /* bound UDP socket for RTCP, like fd; -1: no RTCP */
+	struct sockaddr_storage rtcp_remote; /* a=rtcp, else port + 1 */
+	enum tdm_law law;		     /* of the payload: PCMU or PCMA */
+	uint8_t pt;			     /* payload type of that codec */
 	int te_pt;	    /* RFC 4733 telephone-event PT, -1: none */
 	unsigned ptime_ms;  /* ms per packet we send; 0: one block */
 	bool send, recv;    /* SDP direction as seen from our side */
@@ -116,6 +118,18 @@ struct media_stats {
 	uint64_t rtp_rx_discarded; /* too early for the jitter buffer, or
 				      repeated packets: dropped */
 	uint64_t jb_delay_ms;	   /* current playout delay */
+	/* RTCP (RFC 3550 §6): packets, and what the peer's reports say about
+	 * our stream (valid once peer_reports > 0; rtt_us once rtt_samples >
+	 * 0) */
+	uint64_t rtcp_rx_packets; /* valid compound packets */
+	uint64_t rtcp_rx_bad;	  /* failed the A.2 checks: ignored */
+	uint64_t rtcp_tx_packets;
+	uint64_t peer_reports;	     /* report blocks about our stream */
+	uint64_t peer_loss_permille; /* the last one's fraction lost */
+	uint64_t peer_cum_lost;	     /* its cumulative loss, >= 0 */
+	uint64_t peer_jitter_us;     /* its interarrival jitter */
+	uint64_t rtt_samples;	     /* of them with LSR/DLSR: RTT known */
+	uint64_t rtt_us;	     /* the last round-trip time (§6.4.1) */
 };
 
 struct media_handlers {

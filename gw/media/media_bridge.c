@@ -22,6 +22,7 @@
 #include "jb.h"
 #include "log.h"
 #include "media_bridge.h"
+#include "media_rtcp.h"
 #include "rtp.h"
 
 #define BRIDGE_PTIME_MIN_MS  10
@@ -71,6 +72,7 @@ struct media_bridge {
 	bool timeout_sent;
 	struct loop_io io;
 	bool attached;
+	struct media_rtcp rtcp;
 };
 
 static uint64_t now_ns(void)
@@ -279,6 +281,8 @@ int media_bridge_new(struct media_bridge **bp,
 	if ((rc = rtp_sender_init(&b->tx, rtp->pt)))
 		goto fail;
 	rtp_source_init(&b->src);
+	media_rtcp_init(&b->rtcp, rtp->rtcp_fd, &rtp->rtcp_remote, &b->tx,
+			&b->src, st, conf->call_id);
 	b->last_rx_ns = now_ns();
 	*bp = b;
 	return 0;
@@ -308,8 +312,8 @@ void media_bridge_free(struct media_bridge *b)
 bool media_bridge_compatible(const struct media_bridge *b,
 			     const struct media_rtp_conf *rtp)
 {
-	return rtp->fd == b->rc.fd && rtp->law == b->rc.law &&
-	       rtp->pt == b->rc.pt;
+	return rtp->fd == b->rc.fd && rtp->rtcp_fd == b->rc.rtcp_fd &&
+	       rtp->law == b->rc.law && rtp->pt == b->rc.pt;
 }
 
 void media_bridge_update(struct media_bridge *b,
@@ -319,6 +323,7 @@ void media_bridge_update(struct media_bridge *b,
 		tones_gen_init(&b->tone, rtp->tone);
 	b->rc = *rtp;
 	b->ptime = ptime_samples(rtp, b->block);
+	media_rtcp_update(&b->rtcp, &rtp->rtcp_remote);
 	/* the timeout counts from the change (answer, re-INVITE) */
 	b->last_rx_ns = now_ns();
 }
@@ -423,7 +428,9 @@ int media_bridge_attach(struct media_bridge *b, struct loop *l)
 	b->last_rx_ns = now_ns();
 	int rc = loop_io_add(l, &b->io, b->rc.fd, EPOLLIN, rtp_readable, b);
 	b->attached = rc == 0;
-	return rc;
+	if (rc)
+		return rc;
+	return media_rtcp_attach(&b->rtcp, l);
 }
 
 void media_bridge_detach(struct media_bridge *b, struct loop *l)
@@ -431,6 +438,7 @@ void media_bridge_detach(struct media_bridge *b, struct loop *l)
 	if (b->attached)
 		loop_io_del(l, &b->io);
 	b->attached = false;
+	media_rtcp_detach(&b->rtcp, l);
 }
 
 static bool send_pkt(struct media_bridge *b, const uint8_t *pkt, int len)
@@ -615,6 +623,9 @@ unsigned media_bridge_block(struct media_bridge *b, uint8_t *blk, size_t n,
 		if (tones_act(b))
 			ev |= MEDIA_BRIDGE_EV_TONE;
 	}
+	/* RTCP on the block clock; the SR's RTP time is that of the sample
+	 * read now: the next packet's first plus what is staged for it */
+	media_rtcp_tick(&b->rtcp, now, b->tx.ts + (uint32_t)b->staged);
 	if (!b->rc.timeout_s || !b->rc.recv || b->timeout_sent ||
 	    now - b->last_rx_ns < (uint64_t)b->rc.timeout_s * 1000000000u)
 		return ev;

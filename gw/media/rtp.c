@@ -524,3 +524,21 @@ int rtcp_parse(struct rtcp_report *r, const uint8_t *buf, size_t len)
 	}
 	return 0;
 }
+
+uint32_t rtcp_interval_ms(bool initial, uint32_t rnd)
+{
+	uint64_t td = initial ? RTCP_MIN_INTERVAL_MS / 2 : RTCP_MIN_INTERVAL_MS;
+	/* §6.3.1: td * [0.5, 1.5) */
+	return (uint32_t)(td / 2 + ((td * rnd) >> 32));
+}
+
+int64_t rtcp_rtt_us(uint32_t arrival_mid32, uint32_t lsr, uint32_t dlsr)
+{
+	if (!lsr)
+		return -1;
+	/* 16.16 arithmetic modulo 2^32 (wraps every 18 h) */
+	uint32_t rtt = arrival_mid32 - lsr - dlsr;
+	if (rtt & 0x80000000u)
+		return -1;
+	return (int64_t)(((uint64_t)rtt * 1000000u) >> 16);
+}

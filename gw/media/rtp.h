@@ -196,4 +196,23 @@ int rtcp_build(uint8_t *buf, size_t cap, const struct rtcp_report *r);
  */
 int rtcp_parse(struct rtcp_report *r, const uint8_t *buf, size_t len);
 
+#define RTCP_MIN_INTERVAL_MS 5000 /* RFC 3550 §6.2: Tmin */
+
+/*
+ * The delay before the next RTCP report of a two-party session, in ms
+ * (RFC 3550 §6.3.1): the 5 s minimum (half of it before the first report,
+ * initial), scaled by a factor uniform in [0.5, 1.5) taken from rnd (a
+ * random 32-bit value). At 64 kbit/s and two members the bandwidth rule
+ * never asks for more than the minimum. We do no timer reconsideration,
+ * so the e - 3/2 compensation that goes with it is left out.
+ */
+uint32_t rtcp_interval_ms(bool initial, uint32_t rnd);
+/*
+ * The round-trip time from a report block about our stream (§6.4.1):
+ * A - LSR - DLSR in 16.16 NTP seconds, A the middle 32 bits of the NTP
+ * time the report arrived (rtcp_ntp_mid32). Returns it in us, or -1 when
+ * the block carries no LSR or the result is negative (clocks gone wrong).
+ */
+int64_t rtcp_rtt_us(uint32_t arrival_mid32, uint32_t lsr, uint32_t dlsr);
+
 #endif

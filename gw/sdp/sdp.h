@@ -160,6 +160,8 @@ struct sdp_media_result {
 	char addr[SDP_ADDR_MAX]; /* remote RTP address */
 	uint16_t port;		 /* remote RTP port */
 	uint16_t rtcp_port;	 /* a=rtcp, else port + 1 (0 on overflow) */
+	char rtcp_addr[SDP_ADDR_MAX]; /* a=rtcp's address of our family,
+					 else addr (RFC 3605 §2.1) */
 	enum sdp_codec codec;
 	uint8_t pt;	   /* payload type for codec */
 	int te_pt;	   /* telephone-event PT, -1 if not negotiated */

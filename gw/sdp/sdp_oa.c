@@ -428,6 +428,12 @@ static void fill_result(struct sdp_media_result *res,
 		 sdp_media_conn(s, i)->addr);
 	res->port = m->port;
 	res->rtcp_port = m->rtcp_port ? m->rtcp_port : (uint16_t)(m->port + 1);
+	const struct sdp_conn *rc = &m->rtcp_conn;
+	bool rtcp_own =
+	    m->rtcp_port && rc->addr[0] &&
+	    !strcmp(rc->addrtype, pk->af == AF_INET6 ? "IP6" : "IP4");
+	snprintf(res->rtcp_addr, sizeof(res->rtcp_addr), "%s",
+		 rtcp_own ? rc->addr : res->addr);
 	res->codec = pk->codec;
 	res->pt = pk->pt;
 	res->te_pt = pk->te_pt;

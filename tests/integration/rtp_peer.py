@@ -5,7 +5,10 @@ thread (arrival time, header, payload) and can send a generated G.711 tone
 every 20 ms (RFC 3550 §5.1 header, RFC 3551 PCMU/PCMA) and RFC 4733
 telephone-events toward an address. The analysis helpers measure a tone's
 frequency (zero crossings) and level (RMS, dBm0) and collect the digits of
-received RFC 4733 events.
+received RFC 4733 events. With rtcp=True it binds an even port pair and
+also receives RTCP on port + 1 (RFC 3550 §11) and can answer with its own
+compound SR (sender info, a report block about the stream it receives
+with LSR/DLSR, SDES CNAME).
 """
 import math
 import random
@@ -123,20 +126,118 @@ def parse_rtp(data):
     return p
 
 
-class RtpPeer:
-    """One RTP endpoint on 127.0.0.1 (port chosen by the kernel)."""
+RTCP_SR, RTCP_RR, RTCP_SDES, RTCP_BYE = 200, 201, 202, 203
+NTP_UNIX_OFF = 2208988800
 
-    def __init__(self, pt=PT_PCMA, te_pt=101):
+
+def ntp_now():
+    """Wall-clock time as a 64-bit NTP timestamp (32.32)."""
+    return int((time.time() + NTP_UNIX_OFF) * (1 << 32))
+
+
+class Rtcp:
+    """One received compound RTCP packet, split into its packets (RFC 3550
+    §6.1): parts is a list of (version, padding, count, type, body)."""
+    __slots__ = ("t", "ntp", "src", "data", "parts", "rtp_before",
+                 "rtp_last")
+
+    def part(self, ptype):
+        return next((b for _, _, _, t, b in self.parts if t == ptype), None)
+
+    def sender(self):
+        """(ssrc, ntp, rtp_ts, packets, octets) of an SR."""
+        b = self.part(RTCP_SR)
+        return struct.unpack("!IQIII", b[:24]) if b else None
+
+    def blocks(self):
+        """Report blocks of the SR/RR: dicts per RFC 3550 §6.4.1."""
+        ptype = self.parts[0][3]
+        count, b = self.parts[0][2], self.parts[0][4]
+        off = 24 if ptype == RTCP_SR else 4
+        out = []
+        for i in range(count):
+            ssrc, w, ext, jit, lsr, dlsr = struct.unpack(
+                "!IIIIII", b[off + 24 * i:off + 24 * i + 24])
+            cum = w & 0xFFFFFF
+            out.append(dict(ssrc=ssrc, fraction=w >> 24,
+                            cum_lost=cum - (1 << 24) if cum & 0x800000
+                            else cum, ext_max=ext, jitter=jit, lsr=lsr,
+                            dlsr=dlsr))
+        return out
+
+    def cname(self):
+        """(ssrc, CNAME) of the first SDES chunk, or None."""
+        b = self.part(RTCP_SDES)
+        if not b or len(b) < 6:
+            return None
+        ssrc, off = struct.unpack("!I", b[:4])[0], 4
+        while off + 2 <= len(b) and b[off] != 0:
+            typ, n = b[off], b[off + 1]
+            if typ == 1:
+                return ssrc, b[off + 2:off + 2 + n].decode("ascii", "replace")
+            off += 2 + n
+        return None
+
+
+def parse_rtcp(data):
+    """A compound RTCP packet as an Rtcp, or None if its lengths do not add
+    up."""
+    parts, off = [], 0
+    while off + 4 <= len(data):
+        b0, ptype, words = struct.unpack("!BBH", data[off:off + 4])
+        end = off + 4 * (words + 1)
+        if end > len(data):
+            return None
+        parts.append((b0 >> 6, bool(b0 & 0x20), b0 & 0x1F, ptype,
+                      data[off + 4:end]))
+        off = end
+    if off != len(data) or not parts:
+        return None
+    r = Rtcp()
+    r.data, r.parts = data, parts
+    return r
+
+
+def _bound_pair():
+    """Two UDP sockets on 127.0.0.1 at an even port and the next."""
+    for _ in range(100):
+        a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        a.bind(("127.0.0.1", 0))
+        port = a.getsockname()[1]
+        if port % 2 == 0 and port < 65535:
+            b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                b.bind(("127.0.0.1", port + 1))
+                return a, b
+            except OSError:
+                b.close()
+        a.close()
+    raise OSError("no free even port pair")
+
+
+class RtpPeer:
+    """One RTP endpoint on 127.0.0.1 (port chosen by the kernel; with
+    rtcp, an even one and RTCP on the next)."""
+
+    def __init__(self, pt=PT_PCMA, te_pt=101, rtcp=False):
         self.pt, self.te_pt = pt, te_pt
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
+        self.rtcp_sock = None
+        if rtcp:
+            self.sock, self.rtcp_sock = _bound_pair()
+            self.rtcp_sock.settimeout(0.2)
+        else:
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.sock.bind(("127.0.0.1", 0))
         self.sock.settimeout(0.2)
         self.port = self.sock.getsockname()[1]
+        self.rtcp_rx = []
+        self.rtcp_sent = []  # (ntp of our SR, report block we sent)
         self.rx = []
         self.lock = threading.Lock()
         self.stop_ev = threading.Event()
         self.sent = 0
         self.dropped = 0
+        self.dropped_seqs = []
         self.sent_at = []  # (monotonic time, first sample's timestamp)
         self.seq = random.randrange(65536)
         self.ts = random.randrange(1 << 32)
@@ -145,6 +246,71 @@ class RtpPeer:
         self.tx_thread = None
         self.rx_thread = threading.Thread(target=self._rx, daemon=True)
         self.rx_thread.start()
+        self.rtcp_thread = None
+        if rtcp:
+            self.rtcp_thread = threading.Thread(target=self._rtcp_rx,
+                                                daemon=True)
+            self.rtcp_thread.start()
+
+    def _rtcp_rx(self):
+        while not self.stop_ev.is_set():
+            try:
+                data, src = self.rtcp_sock.recvfrom(2048)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            r = parse_rtcp(data)
+            if r:
+                r.t, r.ntp, r.src = time.monotonic(), ntp_now(), src
+                with self.lock:
+                    r.rtp_before = len(self.rx)
+                    r.rtp_last = self.rx[-1] if self.rx else None
+                    self.rtcp_rx.append(r)
+
+    def rtcp_packets(self):
+        with self.lock:
+            return list(self.rtcp_rx)
+
+    def send_rtcp_sr(self, dest, about, lsr_from=None, rx_drop_every=0,
+                     dlsr_less_ms=0):
+        """Sends our compound SR + SDES CNAME to dest with one report
+        block about SSRC `about`: loss as if every rx_drop_every-th of its
+        packets had not arrived, jitter 0, and LSR/DLSR from the received
+        SR lsr_from (an Rtcp), DLSR understated by dlsr_less_ms (a longer
+        path for the sender to measure). Returns the block as sent."""
+        with self.lock:
+            pk = [p for p in self.rx if p.ssrc == about]
+        blk = dict(ssrc=about, fraction=0, cum_lost=0, ext_max=0, lsr=0,
+                   dlsr=0)
+        if pk:
+            seqs = [unwrap(pk, p) for p in pk]
+            expected = max(seqs) + 1
+            got = len(pk) - (sum(1 for q in seqs if (q + 1) % rx_drop_every
+                                 == 0) if rx_drop_every else 0)
+            lost = max(0, expected - got)
+            blk.update(fraction=min(255, lost * 256 // expected),
+                       cum_lost=lost, ext_max=(pk[0].seq + max(seqs)))
+        if lsr_from is not None:
+            ntp = lsr_from.sender()[1]
+            held = time.monotonic() - lsr_from.t - dlsr_less_ms / 1000.0
+            blk.update(lsr=(ntp >> 16) & 0xFFFFFFFF,
+                       dlsr=max(0, int(held * 65536)))
+        ntp = ntp_now()
+        with self.lock:
+            octets = self.sent * len(encode(self.pt, [0] * 160))
+        sr = struct.pack("!BBHIQIII", 0x81, RTCP_SR, 12, self.ssrc, ntp,
+                         self.ts & 0xFFFFFFFF, self.sent, octets)
+        sr += struct.pack("!IIIIII", blk["ssrc"],
+                          blk["fraction"] << 24 | blk["cum_lost"] & 0xFFFFFF,
+                          blk["ext_max"], 0, blk["lsr"], blk["dlsr"])
+        cname = b"peer@127.0.0.1"
+        chunk = struct.pack("!IBB", self.ssrc, 1, len(cname)) + cname
+        chunk += b"\0" * (4 - len(chunk) % 4)
+        sdes = struct.pack("!BBH", 0x81, RTCP_SDES, len(chunk) // 4) + chunk
+        self.rtcp_sock.sendto(sr + sdes, dest)
+        self.rtcp_sent.append((ntp, blk))
+        return blk
 
     def _rx(self):
         while not self.stop_ev.is_set():
@@ -186,6 +352,7 @@ class RtpPeer:
         for i, f in enumerate(frames):
             if drop_every and i % drop_every == drop_every - 1:
                 self.dropped += 1
+                self.dropped_seqs.append(f[4])
                 continue
             plan.append((t0 + 0.02 * i + rnd.uniform(0, jitter_ms) / 1000,
                          i, f))
@@ -249,6 +416,9 @@ class RtpPeer:
             self.tx_thread.join(2)
         self.rx_thread.join(2)
         self.sock.close()
+        if self.rtcp_sock:
+            self.rtcp_thread.join(2)
+            self.rtcp_sock.close()
 
     # ---- analysis of what was received ----
 

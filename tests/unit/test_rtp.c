@@ -473,3 +473,45 @@ TEST(rtcp_sr_from_live_state)
 	/* transit alternates by 16: A.8 converges towards 16 */
 	CHECK(g.rb[0].jitter >= 8 && g.rb[0].jitter <= 16);
 }
+
+TEST(rtcp_interval_randomised_two_party)
+{
+	/* RFC 3550 §6.3.1: Tmin (half before the first report) * [0.5, 1.5) */
+	CHECK_INT(rtcp_interval_ms(false, 0), 2500);
+	CHECK_INT(rtcp_interval_ms(false, 0x80000000u), 5000);
+	CHECK_INT(rtcp_interval_ms(false, 0xffffffffu), 7499);
+	CHECK_INT(rtcp_interval_ms(true, 0), 1250);
+	CHECK_INT(rtcp_interval_ms(true, 0x80000000u), 2500);
+	CHECK_INT(rtcp_interval_ms(true, 0xffffffffu), 3749);
+	/* a fixed sequence stays within the bounds and averages Tmin */
+	uint32_t x = 12345;
+	uint64_t sum = 0;
+	for (int i = 0; i < 1000; i++) {
+		x = x * 1664525u + 1013904223u;
+		uint32_t t = rtcp_interval_ms(false, x);
+		CHECK(t >= 2500 && t < 7500);
+		sum += t;
+	}
+	CHECK(sum / 1000 > 4800 && sum / 1000 < 5200);
+}
+
+TEST(rtcp_rtt_from_lsr_dlsr)
+{
+	/* §6.4.1's example: A 0xb710:8000 (46864.500 s), LSR 0xb705:2000
+	 * (46853.125), DLSR 0x0005:4000 (5.250): RTT 6.125 s */
+	CHECK_INT(rtcp_rtt_us(0xb7108000u, 0xb7052000u, 0x00054000u), 6125000);
+	/* 1/65536 s steps: 1 unit is 15.26 us */
+	CHECK_INT(rtcp_rtt_us(0x00010001u, 0x00010000u, 0), 15);
+	/* from a live NTP time: 20 ms out and back plus 1 s held */
+	uint64_t sr = (uint64_t)3900000000u << 32 | 0x40000000u;
+	uint64_t back =
+	    sr + ((uint64_t)1 << 32) + (((uint64_t)20 << 32) / 1000);
+	int64_t rtt =
+	    rtcp_rtt_us(rtcp_ntp_mid32(back), rtcp_ntp_mid32(sr), 0x00010000u);
+	CHECK(rtt >= 19980 && rtt <= 20000);
+	/* across the 2^32 wrap of the middle bits */
+	CHECK_INT(rtcp_rtt_us(0x00000100u, 0xffffff00u, 0), 7812);
+	/* no LSR, or A before LSR + DLSR: no RTT */
+	CHECK_INT(rtcp_rtt_us(0x12345678u, 0, 0), -1);
+	CHECK_INT(rtcp_rtt_us(0x00010000u, 0x00010000u, 1), -1);
+}

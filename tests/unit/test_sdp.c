@@ -644,6 +644,7 @@ TEST(answer_result_and_text)
 	CHECK_INT(res.af, AF_INET);
 	CHECK_INT(res.port, 5004);
 	CHECK_INT(res.rtcp_port, 6000);
+	CHECK_STR(res.rtcp_addr, "198.51.100.3");
 	CHECK_INT(res.codec, SDP_CODEC_PCMU);
 	CHECK_INT(res.mline, 0);
 	CHECK(sdp_print(&answer, buf, sizeof(buf)) > 0);
@@ -658,6 +659,20 @@ TEST(answer_result_and_text)
 			     &res),
 		  0);
 	CHECK_INT(res.rtcp_port, 5005);
+	CHECK_STR(res.rtcp_addr, "198.51.100.2");
+	/* RFC 3605 §2.1: a=rtcp with its own address */
+	CHECK_INT(answer_str(OFFER_HEAD "m=audio 5004 RTP/AVP 0\n"
+					"a=rtcp:5011 IN IP4 203.0.113.7\n",
+			     &l, &answer, &res),
+		  0);
+	CHECK_INT(res.rtcp_port, 5011);
+	CHECK_STR(res.rtcp_addr, "203.0.113.7");
+	/* one of another family cannot be reached from our socket */
+	CHECK_INT(answer_str(OFFER_HEAD "m=audio 5004 RTP/AVP 0\n"
+					"a=rtcp:5011 IN IP6 2001:db8::7\n",
+			     &l, &answer, &res),
+		  0);
+	CHECK_STR(res.rtcp_addr, "198.51.100.2");
 }
 
 TEST(answer_ipv6)
@@ -678,6 +693,7 @@ TEST(answer_ipv6)
 	CHECK_INT(res.pt, 8);
 	CHECK_INT(res.te_pt, 101);
 	CHECK_INT(res.rtcp_port, 7079);
+	CHECK_STR(res.rtcp_addr, "2001:db8:85a3::8a2e:370:7334");
 	CHECK_STR(answer.conn.addrtype, "IP6");
 	CHECK(printed_has(&answer, "c=IN IP6 2001:db8::1\r\n"));
 	/* IPv6 hold with "::" (RFC 3264 §8.4 for IPv4's 0.0.0.0). */
