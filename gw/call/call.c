@@ -292,23 +292,12 @@ static void media_json(const struct call *c, struct json_out *o)
 	media_chan_stats(c->mc, &ms);
 	json_key(o, "media");
 	json_obj_begin(o);
-	json_kv_uint(o, "tdm_rx_blocks", ms.tdm_rx_blocks);
-	json_kv_uint(o, "tdm_tx_blocks", ms.tdm_tx_blocks);
-	json_kv_uint(o, "rtp_rx_packets", ms.rtp_rx_packets);
-	json_kv_uint(o, "rtp_tx_packets", ms.rtp_tx_packets);
-	json_kv_uint(o, "rtp_rx_lost", ms.rtp_rx_lost);
-	json_kv_uint(o, "rtp_rx_late", ms.rtp_rx_late);
-	json_kv_uint(o, "rtp_rx_discarded", ms.rtp_rx_discarded);
-	json_kv_uint(o, "jb_delay_ms", ms.jb_delay_ms);
-	json_kv_uint(o, "rtp_rx_other", ms.rtp_rx_other);
+	for (unsigned i = 0; i < media_ncounters; i++)
+		if (strcmp(media_counters[i].name, "peer_reports"))
+			json_kv_uint(o, media_counters[i].name,
+				     media_counter_get(&ms, i));
 	json_kv_uint(o, "rtp_jitter_us", ms.rtp_jitter_us);
-	json_kv_uint(o, "plc_frames", ms.plc_frames);
-	json_kv_uint(o, "rtp_latched", ms.rtp_latched);
-	json_kv_uint(o, "dtmf_rx_events", ms.dtmf_rx_events);
-	json_kv_uint(o, "dtmf_tx_digits", ms.dtmf_tx_digits);
-	json_kv_uint(o, "rtcp_rx_packets", ms.rtcp_rx_packets);
-	json_kv_uint(o, "rtcp_rx_bad", ms.rtcp_rx_bad);
-	json_kv_uint(o, "rtcp_tx_packets", ms.rtcp_tx_packets);
+	json_kv_uint(o, "jb_delay_ms", ms.jb_delay_ms);
 	/* what the peer's RTCP says about our stream (RFC 3550 §6.4.1) */
 	if (ms.peer_reports) {
 		json_kv_uint(o, "peer_loss_permille", ms.peer_loss_permille);

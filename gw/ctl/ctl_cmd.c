@@ -313,25 +313,11 @@ static int cmd_media(void *arg, const struct json_doc *d, int req,
 	json_kv_uint(o, "channels", media_chan_count(gw->media));
 	json_key(o, "counters");
 	json_obj_begin(o);
-	json_kv_uint(o, "tdm_rx_blocks", t.tdm_rx_blocks);
-	json_kv_uint(o, "tdm_tx_blocks", t.tdm_tx_blocks);
-	json_kv_uint(o, "tdm_rx_errors", t.tdm_rx_errors);
-	json_kv_uint(o, "tdm_tx_errors", t.tdm_tx_errors);
-	json_kv_uint(o, "tdm_tx_full", t.tdm_tx_full);
-	json_kv_uint(o, "rtp_rx_packets", t.rtp_rx_packets);
-	json_kv_uint(o, "rtp_tx_packets", t.rtp_tx_packets);
-	json_kv_uint(o, "rtp_rx_lost", t.rtp_rx_lost);
-	json_kv_uint(o, "rtp_rx_late", t.rtp_rx_late);
-	json_kv_uint(o, "rtp_rx_discarded", t.rtp_rx_discarded);
-	json_kv_uint(o, "rtp_rx_other", t.rtp_rx_other);
+	for (unsigned i = 0; i < media_ncounters; i++)
+		json_kv_uint(o, media_counters[i].name,
+			     media_counter_get(&t, i));
+	/* not a count: the worst channel's */
 	json_kv_uint(o, "rtp_jitter_us_max", t.rtp_jitter_us);
-	json_kv_uint(o, "plc_frames", t.plc_frames);
-	json_kv_uint(o, "dtmf_rx_events", t.dtmf_rx_events);
-	json_kv_uint(o, "dtmf_tx_digits", t.dtmf_tx_digits);
-	json_kv_uint(o, "rtcp_rx_packets", t.rtcp_rx_packets);
-	json_kv_uint(o, "rtcp_rx_bad", t.rtcp_rx_bad);
-	json_kv_uint(o, "rtcp_tx_packets", t.rtcp_tx_packets);
-	json_kv_uint(o, "rtcp_peer_reports", t.peer_reports);
 	json_obj_end(o);
 	json_key(o, "latency");
 	json_obj_begin(o);

@@ -5,6 +5,7 @@
  * to RTP (media_bridge.c).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -327,21 +328,35 @@ static void *worker_main(void *arg)
 
 /* ---- signalling side ---- */
 
-/* Adds st's counters to sum. Fields that are states or levels (EC state
- * and ERLE, fax, tones, jitter buffer delay, the peer's RTCP figures and
- * the RTT) come out as meaningless sums:
- * the totals' readers (gwctl media) use the counters only, and the worst
- * jitter. */
+#define MEDIA_COUNTER(f)                                                       \
+	{                                                                      \
+#f, offsetof(struct media_stats, f)                            \
+	}
+const struct media_counter media_counters[] = {
+    MEDIA_COUNTER(tdm_rx_blocks),  MEDIA_COUNTER(tdm_tx_blocks),
+    MEDIA_COUNTER(tdm_rx_errors),  MEDIA_COUNTER(tdm_tx_errors),
+    MEDIA_COUNTER(tdm_tx_full),	   MEDIA_COUNTER(rtp_rx_packets),
+    MEDIA_COUNTER(rtp_tx_packets), MEDIA_COUNTER(rtp_rx_lost),
+    MEDIA_COUNTER(rtp_rx_late),	   MEDIA_COUNTER(rtp_rx_discarded),
+    MEDIA_COUNTER(rtp_rx_other),   MEDIA_COUNTER(plc_frames),
+    MEDIA_COUNTER(rtp_latched),	   MEDIA_COUNTER(dtmf_rx_events),
+    MEDIA_COUNTER(dtmf_tx_digits), MEDIA_COUNTER(rtcp_rx_packets),
+    MEDIA_COUNTER(rtcp_rx_bad),	   MEDIA_COUNTER(rtcp_tx_packets),
+    MEDIA_COUNTER(peer_reports),
+};
+const unsigned media_ncounters =
+    sizeof(media_counters) / sizeof(media_counters[0]);
+
+/* Adds st's counters to sum; of the jitter, the worst is kept. The other
+ * fields (states and levels: EC, fax, tones, jitter buffer delay, the
+ * peer's RTCP figures, RTT) are left as they are in sum. */
 static void stats_sum(struct media_stats *sum, const struct media_stats *st)
 {
-	uint64_t *d = (uint64_t *)sum;
-	const uint64_t *x = (const uint64_t *)st;
-	uint64_t jitter = sum->rtp_jitter_us;
-	for (size_t i = 0; i < sizeof(*sum) / sizeof(uint64_t); i++)
-		d[i] += x[i];
-	/* not a count: the worst */
-	sum->rtp_jitter_us =
-	    st->rtp_jitter_us > jitter ? st->rtp_jitter_us : jitter;
+	for (unsigned i = 0; i < media_ncounters; i++)
+		*(uint64_t *)(void *)((char *)sum + media_counters[i].off) +=
+		    media_counter_get(st, i);
+	if (st->rtp_jitter_us > sum->rtp_jitter_us)
+		sum->rtp_jitter_us = st->rtp_jitter_us;
 }
 
 static void live_remove(struct media *m, struct media_chan *c)

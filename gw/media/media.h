@@ -13,6 +13,7 @@
 #define GW_MEDIA_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -131,6 +132,22 @@ struct media_stats {
 	uint64_t rtt_samples;	     /* of them with LSR/DLSR: RTT known */
 	uint64_t rtt_us;	     /* the last round-trip time (§6.4.1) */
 };
+
+/* The fields of struct media_stats that are counts (they add up across
+ * channels), by name, for the control socket's views and the totals. */
+struct media_counter {
+	const char *name;
+	size_t off; /* offsetof(struct media_stats, ...) */
+};
+extern const struct media_counter media_counters[];
+extern const unsigned media_ncounters;
+
+static inline uint64_t media_counter_get(const struct media_stats *st,
+					 unsigned i)
+{
+	return *(const uint64_t *)(const void *)((const char *)st +
+						 media_counters[i].off);
+}
 
 struct media_handlers {
 	/* The worker has let go of the channel (signalling thread). */
