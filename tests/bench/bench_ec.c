@@ -23,25 +23,13 @@
 #pragma GCC diagnostic pop
 
 #include "media/ec.h"
+#include "tests/bench/bench.h"
 
 #define NELEM(a)   (sizeof(a) / sizeof((a)[0]))
 #define BLOCK	   160	 /* samples: 20 ms */
 #define CHANNELS   64	 /* cancellers per run */
 #define SIG_LEN	   16000 /* samples (2 s) of test signal, shared */
 #define RUN_BLOCKS 1000	 /* blocks (20 s of audio) per channel per run */
-
-static double now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-/* Keeps the compiler from dropping work whose result is not printed. */
-static void use(const void *p)
-{
-	__asm__ volatile("" : : "r"(p) : "memory");
-}
 
 static uint32_t rng(uint32_t *s)
 {
@@ -97,14 +85,14 @@ static double bench_ec(unsigned tail_ms, const int16_t *tx, const int16_t *rx)
 			exit(1);
 	/* channels start at different offsets in the shared signal */
 	size_t nblk = SIG_LEN / BLOCK;
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 	for (size_t b = 0; b < RUN_BLOCKS; b++)
 		for (size_t c = 0; c < CHANNELS; c++) {
 			size_t off = ((b + c * 7) % nblk) * BLOCK;
 			ec_process(ec[c], tx + off, rx + off, out, BLOCK);
-			use(out);
+			bench_use(out);
 		}
-	double ns = now_ns() - t0;
+	double ns = bench_now_ns() - t0;
 	struct ec_stats st;
 	ec_stats(ec[0], &st);
 	for (size_t c = 0; c < CHANNELS; c++)
@@ -120,17 +108,17 @@ static double bench_g711(const int16_t *tx)
 	uint8_t enc[BLOCK];
 	int16_t dec[BLOCK];
 	size_t nblk = SIG_LEN / BLOCK;
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 	for (size_t b = 0; b < (size_t)RUN_BLOCKS * CHANNELS; b++) {
 		const int16_t *in = tx + (b % nblk) * BLOCK;
 		for (size_t i = 0; i < BLOCK; i++)
 			enc[i] = linear_to_alaw(in[i]);
-		use(enc);
+		bench_use(enc);
 		for (size_t i = 0; i < BLOCK; i++)
 			dec[i] = alaw_to_linear(enc[i]);
-		use(dec);
+		bench_use(dec);
 	}
-	return (now_ns() - t0) / ((double)RUN_BLOCKS * CHANNELS * BLOCK);
+	return (bench_now_ns() - t0) / ((double)RUN_BLOCKS * CHANNELS * BLOCK);
 }
 
 /* ns per sample of a dot product over the tail (nlms == 0) or of a plain
@@ -146,7 +134,7 @@ static double bench_spandsp(unsigned tail_ms, const int16_t *tx,
 		exit(1);
 	for (size_t i = 0; i < SIG_LEN; i++)
 		x[i + (size_t)taps] = tx[i];
-	double pow = 1e6, t0 = now_ns(); /* pow: sum of squares of win */
+	double pow = 1e6, t0 = bench_now_ns(); /* pow: sum of squares of win */
 	float y = 0;
 	for (size_t i = 0; i < n; i++) {
 		size_t t = i % SIG_LEN;
@@ -158,9 +146,9 @@ static double bench_spandsp(unsigned tail_ms, const int16_t *tx,
 			       (double)x[t] * x[t];
 			vec_lmsf(win, w, taps, (float)(0.5 * e / (pow + 1e6)));
 		}
-		use(&y);
+		bench_use(&y);
 	}
-	double ns = now_ns() - t0;
+	double ns = bench_now_ns() - t0;
 	if (!isfinite(y))
 		printf("# warning: the reference NLMS diverged\n");
 	free(x);

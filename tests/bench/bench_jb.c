@@ -20,22 +20,10 @@
 #pragma GCC diagnostic pop
 
 #include "media/jb.h"
+#include "tests/bench/bench.h"
 
 #define BLOCK  160    /* samples: 20 ms */
 #define BLOCKS 400000 /* per run: 8000 s of audio */
-
-static double now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-/* Keeps the compiler from dropping work whose result is not printed. */
-static void use(const void *p)
-{
-	__asm__ volatile("" : : "r"(p) : "memory");
-}
 
 static uint32_t rng(uint32_t *s)
 {
@@ -55,7 +43,7 @@ static double run_jb(unsigned loss_pct, struct jb_stats *st)
 		exit(1);
 	int16_t out[BLOCK];
 	uint32_t s = 1;
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 	for (uint32_t i = 0; i < BLOCKS; i++) {
 		uint64_t now = (uint64_t)i * BLOCK + 400;
 		if (rng(&s) % 100 >= loss_pct) {
@@ -68,9 +56,9 @@ static double run_jb(unsigned loss_pct, struct jb_stats *st)
 			jb_put(jb, &p);
 		}
 		jb_get(jb, out, BLOCK, now);
-		use(out);
+		bench_use(out);
 	}
-	double ns = (now_ns() - t0) / BLOCKS;
+	double ns = (bench_now_ns() - t0) / BLOCKS;
 	jb_get_stats(jb, st);
 	jb_free(jb);
 	return ns;
@@ -82,7 +70,7 @@ static double run_ref(unsigned loss_pct)
 	plc_state_t *plc = plc_init(NULL);
 	int16_t out[BLOCK];
 	uint32_t s = 1;
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 	for (uint32_t i = 0; i < BLOCKS; i++) {
 		if (rng(&s) % 100 >= loss_pct) {
 			(void)rng(&s);
@@ -92,9 +80,9 @@ static double run_ref(unsigned loss_pct)
 		} else {
 			plc_fillin(plc, out, BLOCK);
 		}
-		use(out);
+		bench_use(out);
 	}
-	double ns = (now_ns() - t0) / BLOCKS;
+	double ns = (bench_now_ns() - t0) / BLOCKS;
 	plc_free(plc);
 	return ns;
 }

@@ -21,21 +21,10 @@
 #include <spandsp.h>
 #pragma GCC diagnostic pop
 
+#include "tests/bench/bench.h"
+
 #define BLOCK  160   /* samples: 20 ms */
 #define BLOCKS 50000 /* per measurement: 1000 s of audio */
-
-static double now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-/* Keeps the compiler from dropping work whose result is not printed. */
-static void use(const void *p)
-{
-	__asm__ volatile("" : : "r"(p) : "memory");
-}
 
 static int16_t tone[BLOCK];
 static uint8_t alaw[BLOCK];
@@ -44,23 +33,23 @@ static double g711_round_trip(void)
 {
 	int16_t lin[BLOCK];
 	uint8_t out[BLOCK];
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 	for (int b = 0; b < BLOCKS; b++) {
 		for (int i = 0; i < BLOCK; i++)
 			lin[i] = alaw_to_linear(alaw[i]);
-		use(lin);
+		bench_use(lin);
 		for (int i = 0; i < BLOCK; i++)
 			out[i] = linear_to_alaw(lin[i]);
-		use(out);
+		bench_use(out);
 	}
-	return (now_ns() - t0) / BLOCKS;
+	return (bench_now_ns() - t0) / BLOCKS;
 }
 
 static double plc(int fillin)
 {
 	plc_state_t *p = plc_init(NULL);
 	int16_t lin[BLOCK];
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 	for (int b = 0; b < BLOCKS; b++) {
 		if (fillin && b & 1) {
 			plc_fillin(p, lin, BLOCK);
@@ -69,9 +58,9 @@ static double plc(int fillin)
 				lin[i] = tone[i];
 			plc_rx(p, lin, BLOCK);
 		}
-		use(lin);
+		bench_use(lin);
 	}
-	double ns = (now_ns() - t0) / BLOCKS;
+	double ns = (bench_now_ns() - t0) / BLOCKS;
 	plc_free(p);
 	return ns;
 }
@@ -79,10 +68,10 @@ static double plc(int fillin)
 static double dtmf(void)
 {
 	dtmf_rx_state_t *d = dtmf_rx_init(NULL, NULL, NULL);
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 	for (int b = 0; b < BLOCKS; b++)
 		dtmf_rx(d, tone, BLOCK);
-	double ns = (now_ns() - t0) / BLOCKS;
+	double ns = (bench_now_ns() - t0) / BLOCKS;
 	dtmf_rx_free(d);
 	return ns;
 }
