@@ -355,7 +355,11 @@ def echo_round_trip_latency_and_waveform():
         loud = [i for i, x in enumerate(pcm) if abs(x) > 2000]
         burst = pcm[loud[0] + 400:loud[-1] - 400]
         f, lvl = frequency_hz(burst), level_dbm0(burst)
-        check(abs(f - 1004) < 3, "echoed frequency", f)
+        # the jitter buffer may still be settling its delay here (it
+        # moves it by resampling blocks, jb.c), which shifts a pure tone's
+        # pitch by up to ~1 % for a moment; the steady-tone tests above
+        # hold the frequency to 15 Hz at 1500 Hz
+        check(abs(f - 1004) < 12, "echoed frequency", f)
         check(abs(lvl + 10) < 1.0, "echoed level", lvl)
         check(abs((loud[-1] - loud[0]) / 8.0 - 600) < 25,
               "burst length in ms", (loud[-1] - loud[0]) / 8.0)
