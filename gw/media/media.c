@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "media.h"
+#include "media_int.h"
 #include "media_bridge.h"
 #include "media_lat.h"
 
@@ -139,11 +140,6 @@ static struct media_msg *queue_take(struct media_queue *q)
 
 /* ---- worker side ---- */
 
-static void stat_add(uint64_t *c, uint64_t n)
-{
-	__atomic_store_n(c, *c + n, __ATOMIC_RELAXED);
-}
-
 void media_milliwatt(enum tdm_law law, uint8_t *buf, size_t n, unsigned *phase)
 {
 	/* ITU-T G.711 Tables 5 and 6: the digital milliwatt, one period of
@@ -156,13 +152,6 @@ void media_milliwatt(enum tdm_law law, uint8_t *buf, size_t n, unsigned *phase)
 	for (size_t i = 0; i < n; i++)
 		buf[i] = seq[(*phase + i) & 7];
 	*phase = (unsigned)((*phase + n) & 7);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
 /* Worker: counts a latency, first emptying the histograms if the
@@ -217,17 +206,17 @@ static void chan_block(struct media_chan *c, uint8_t *blk, size_t n,
 	}
 	ssize_t w = tdm_bchan_write(c->conf.bchan, blk, n);
 	if (w == (ssize_t)n) {
-		stat_add(&c->st.tdm_tx_blocks, 1);
+		media_stat_add(&c->st.tdm_tx_blocks, 1);
 		if (c->conf.mode == MEDIA_MODE_BRIDGE) {
-			lat_add(c->w, MEDIA_LAT_BLOCK, now_ns() - t_read);
+			lat_add(c->w, MEDIA_LAT_BLOCK, media_now_ns() - t_read);
 			if (t_sent)
 				lat_add(c->w, MEDIA_LAT_TDM_TO_RTP,
 					t_sent - t_read);
 		}
 	} else if (w == -EAGAIN)
-		stat_add(&c->st.tdm_tx_full, 1);
+		media_stat_add(&c->st.tdm_tx_full, 1);
 	else
-		stat_add(&c->st.tdm_tx_errors, 1);
+		media_stat_add(&c->st.tdm_tx_errors, 1);
 }
 
 static void chan_readable(struct loop_io *io, uint32_t events)
@@ -240,12 +229,13 @@ static void chan_readable(struct loop_io *io, uint32_t events)
 		if (n == -EAGAIN)
 			break;
 		if (n <= 0) {
-			stat_add(&c->st.tdm_rx_errors, 1);
+			media_stat_add(&c->st.tdm_rx_errors, 1);
 			break;
 		}
-		stat_add(&c->st.tdm_rx_blocks, 1);
+		media_stat_add(&c->st.tdm_rx_blocks, 1);
 		chan_block(c, blk, (size_t)n,
-			   c->conf.mode == MEDIA_MODE_BRIDGE ? now_ns() : 0);
+			   c->conf.mode == MEDIA_MODE_BRIDGE ? media_now_ns()
+							     : 0);
 	}
 }
 

@@ -21,6 +21,7 @@
 #include "ec.h"
 #include "jb.h"
 #include "log.h"
+#include "media_int.h"
 #include "media_bridge.h"
 #include "media_rtcp.h"
 #include "rtp.h"
@@ -75,23 +76,6 @@ struct media_bridge {
 	struct media_rtcp rtcp;
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
-static void stat_set(uint64_t *c, uint64_t v)
-{
-	__atomic_store_n(c, v, __ATOMIC_RELAXED);
-}
-
-static void stat_inc(uint64_t *c)
-{
-	stat_set(c, *c + 1);
-}
-
 static enum jb_law jlaw(enum tdm_law l)
 {
 	return l == TDM_LAW_ULAW ? JB_LAW_ULAW : JB_LAW_ALAW;
@@ -105,33 +89,6 @@ static int16_t g711_dec(enum tdm_law l, uint8_t b)
 static uint8_t g711_enc(enum tdm_law l, int16_t s)
 {
 	return l == TDM_LAW_ULAW ? linear_to_ulaw(s) : linear_to_alaw(s);
-}
-
-static socklen_t sa_len(const struct sockaddr_storage *ss)
-{
-	return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-					 : sizeof(struct sockaddr_in);
-}
-
-static bool sa_equal(const struct sockaddr_storage *a,
-		     const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const struct sockaddr_in *)a;
-		const struct sockaddr_in *y = (const struct sockaddr_in *)b;
-		return x->sin_port == y->sin_port &&
-		       x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	if (a->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a;
-		const struct sockaddr_in6 *y = (const struct sockaddr_in6 *)b;
-		return x->sin6_port == y->sin6_port &&
-		       !memcmp(&x->sin6_addr, &y->sin6_addr,
-			       sizeof(x->sin6_addr));
-	}
-	return false;
 }
 
 static unsigned ptime_samples(const struct media_rtp_conf *rc, unsigned block)
@@ -166,7 +123,7 @@ static unsigned ec_bulk_delay(unsigned block)
 static int ec_setup(struct media_bridge *b, const struct media_chan_conf *conf)
 {
 	if (!conf->ec) {
-		stat_set(&b->st->ec_state, MEDIA_EC_NONE);
+		media_stat_set(&b->st->ec_state, MEDIA_EC_NONE);
 		return 0;
 	}
 	struct ec_conf ec = {
@@ -183,7 +140,7 @@ static int ec_setup(struct media_bridge *b, const struct media_chan_conf *conf)
 	b->far = calloc(BRIDGE_EC_RING, sizeof(*b->far));
 	if (!b->ec || !b->far)
 		return -ENOMEM;
-	stat_set(&b->st->ec_state, MEDIA_EC_ON);
+	media_stat_set(&b->st->ec_state, MEDIA_EC_ON);
 	return 0;
 }
 
@@ -283,7 +240,7 @@ int media_bridge_new(struct media_bridge **bp,
 	rtp_source_init(&b->src);
 	media_rtcp_init(&b->rtcp, rtp->rtcp_fd, &rtp->rtcp_remote, &b->tx,
 			&b->src, st, conf->call_id);
-	b->last_rx_ns = now_ns();
+	b->last_rx_ns = media_now_ns();
 	*bp = b;
 	return 0;
 fail:
@@ -325,17 +282,17 @@ void media_bridge_update(struct media_bridge *b,
 	b->ptime = ptime_samples(rtp, b->block);
 	media_rtcp_update(&b->rtcp, &rtp->rtcp_remote);
 	/* the timeout counts from the change (answer, re-INVITE) */
-	b->last_rx_ns = now_ns();
+	b->last_rx_ns = media_now_ns();
 }
 
 /* Symmetric RTP: send where the peer's valid RTP comes from (behind NAT
  * the SDP address is not where it can be reached). */
 static void latch(struct media_bridge *b, const struct sockaddr_storage *from)
 {
-	if (sa_equal(from, &b->rc.remote))
+	if (media_sa_equal(from, &b->rc.remote))
 		return;
 	b->rc.remote = *from;
-	stat_inc(&b->st->rtp_latched);
+	media_stat_inc(&b->st->rtp_latched);
 	log_info("media: call %u: RTP source differs from SDP: sending "
 		 "there",
 		 b->call_id);
@@ -355,9 +312,9 @@ static void rx_audio(struct media_bridge *b, const struct rtp_hdr *h,
 	};
 	int rc = jb_put(b->jb, &p);
 	if (rc == 0 || rc == -ETIME)
-		stat_inc(&b->st->rtp_rx_packets);
+		media_stat_inc(&b->st->rtp_rx_packets);
 	else
-		stat_inc(&b->st->rtp_rx_other);
+		media_stat_inc(&b->st->rtp_rx_other);
 }
 
 static void rx_event(struct media_bridge *b, const struct rtp_hdr *h,
@@ -367,7 +324,7 @@ static void rx_event(struct media_bridge *b, const struct rtp_hdr *h,
 	/* RFC 4733 §2.5.2: the player turns events into in-band tones */
 	if (dtmf_play_rtp(b->play, pl, len, h->ts, h->marker, h->seq, &digit) ==
 	    1) {
-		stat_inc(&b->st->dtmf_rx_events);
+		media_stat_inc(&b->st->dtmf_rx_events);
 		log_debug("media: call %u: RFC 4733 digit %c", b->call_id,
 			  digit);
 	}
@@ -398,12 +355,12 @@ static void rx_packet(struct media_bridge *b, const uint8_t *buf, size_t n,
 	else
 		rx_event(b, &h, pl, len);
 	int32_t lost = rtp_source_lost(&b->src);
-	stat_set(&b->st->rtp_rx_lost, lost > 0 ? (uint64_t)lost : 0);
-	stat_set(&b->st->rtp_jitter_us,
-		 (uint64_t)rtp_source_jitter(&b->src) * 125);
+	media_stat_set(&b->st->rtp_rx_lost, lost > 0 ? (uint64_t)lost : 0);
+	media_stat_set(&b->st->rtp_jitter_us,
+		       (uint64_t)rtp_source_jitter(&b->src) * 125);
 	return;
 other:
-	stat_inc(&b->st->rtp_rx_other);
+	media_stat_inc(&b->st->rtp_rx_other);
 }
 
 static void rtp_readable(struct loop_io *io, uint32_t events)
@@ -419,13 +376,13 @@ static void rtp_readable(struct loop_io *io, uint32_t events)
 		if (n < 0)
 			break; /* EAGAIN, or an ICMP error: next time */
 		rx_packet(b, buf, (size_t)n, &from,
-			  now_ns() / BRIDGE_NS_PER_SAMPLE);
+			  media_now_ns() / BRIDGE_NS_PER_SAMPLE);
 	}
 }
 
 int media_bridge_attach(struct media_bridge *b, struct loop *l)
 {
-	b->last_rx_ns = now_ns();
+	b->last_rx_ns = media_now_ns();
 	int rc = loop_io_add(l, &b->io, b->rc.fd, EPOLLIN, rtp_readable, b);
 	b->attached = rc == 0;
 	if (rc)
@@ -447,10 +404,10 @@ static bool send_pkt(struct media_bridge *b, const uint8_t *pkt, int len)
 		return false;
 	ssize_t w = sendto(b->rc.fd, pkt, (size_t)len, 0,
 			   (const struct sockaddr *)&b->rc.remote,
-			   sa_len(&b->rc.remote));
+			   media_sa_len(&b->rc.remote));
 	if (w != len)
 		return false;
-	stat_inc(&b->st->rtp_tx_packets);
+	media_stat_inc(&b->st->rtp_tx_packets);
 	return true;
 }
 
@@ -473,7 +430,7 @@ static void send_events(struct media_bridge *b, const struct dtmf_detect_out *o)
 	}
 	for (size_t i = 0; i < o->nev; i++)
 		if (!o->ev[i].end)
-			stat_inc(&b->st->dtmf_tx_digits);
+			media_stat_inc(&b->st->dtmf_tx_digits);
 }
 
 /* The echo canceller over one block read from the B-channel (lin, Sin):
@@ -488,9 +445,9 @@ static void ec_block(struct media_bridge *b, int16_t *lin, size_t n)
 	ec_process(b->ec, ref, lin, lin, n);
 	struct ec_stats es;
 	ec_stats(b->ec, &es);
-	stat_set((uint64_t *)&b->st->ec_erle_db10,
-		 (uint64_t)(int64_t)lrintf(es.erle_db * 10.0f));
-	stat_set(&b->st->ec_dt_count, es.dt_count);
+	media_stat_set((uint64_t *)&b->st->ec_erle_db10,
+		       (uint64_t)(int64_t)lrintf(es.erle_db * 10.0f));
+	media_stat_set(&b->st->ec_dt_count, es.dt_count);
 }
 
 static bool ec_running(const struct media_bridge *b)
@@ -503,7 +460,7 @@ static void ec_off(struct media_bridge *b, enum media_ec_state why)
 	if (!ec_running(b))
 		return;
 	ec_set_enabled(b->ec, false);
-	stat_set(&b->st->ec_state, why);
+	media_stat_set(&b->st->ec_state, why);
 }
 
 /*
@@ -523,9 +480,10 @@ static bool tones_act(struct media_bridge *b)
 	uint64_t any = fresh | fresh >> MEDIA_TONE_RTP_SHIFT;
 	if (any & (MEDIA_TONE_CNG | MEDIA_TONE_CED) && !b->fax) {
 		b->fax = true;
-		stat_set(&b->st->fax,
-			 any & MEDIA_TONE_CED ? MEDIA_FAX_CED : MEDIA_FAX_CNG);
-		stat_set(&b->st->jb_fixed_ms, jb_freeze(b->jb));
+		media_stat_set(&b->st->fax, any & MEDIA_TONE_CED
+						? MEDIA_FAX_CED
+						: MEDIA_FAX_CNG);
+		media_stat_set(&b->st->jb_fixed_ms, jb_freeze(b->jb));
 		ec_off(b, MEDIA_EC_OFF_FAX);
 	}
 	if (any & (MEDIA_TONE_ANS_PR | MEDIA_TONE_ANSAM_PR))
@@ -577,7 +535,7 @@ static void tx_block(struct media_bridge *b, const uint8_t *blk, size_t n,
 				     rtp_sender_next(&b->tx, pkt, sizeof(pkt),
 						     b->stage + off, b->ptime,
 						     b->ptime)))
-				*t_sent = now_ns();
+				*t_sent = media_now_ns();
 		} else {
 			rtp_sender_gap(&b->tx, b->ptime);
 		}
@@ -606,10 +564,10 @@ static void rx_block(struct media_bridge *b, uint8_t *blk, size_t n,
 	}
 	struct jb_stats js;
 	jb_get_stats(b->jb, &js);
-	stat_set(&b->st->rtp_rx_late, js.late);
-	stat_set(&b->st->rtp_rx_discarded, js.discarded + js.duplicates);
-	stat_set(&b->st->jb_delay_ms, js.delay_samples / 8);
-	stat_set(&b->st->plc_frames, js.plc_frames);
+	media_stat_set(&b->st->rtp_rx_late, js.late);
+	media_stat_set(&b->st->rtp_rx_discarded, js.discarded + js.duplicates);
+	media_stat_set(&b->st->jb_delay_ms, js.delay_samples / 8);
+	media_stat_set(&b->st->plc_frames, js.plc_frames);
 }
 
 unsigned media_bridge_block(struct media_bridge *b, uint8_t *blk, size_t n,

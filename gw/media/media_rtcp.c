@@ -15,21 +15,12 @@
 #include <time.h>
 
 #include "log.h"
+#include "media_int.h"
 #include "media_rtcp.h"
 
 #define RTCP_PKT_MAX	  1500	      /* bytes: what we read */
 #define RTCP_RX_PER_WAKE  8	      /* packets read per readiness event */
 #define RTCP_NTP_UNIX_OFF 2208988800u /* s from 1900 to 1970 (RFC 5905) */
-
-static void stat_set(uint64_t *c, uint64_t v)
-{
-	__atomic_store_n(c, v, __ATOMIC_RELAXED);
-}
-
-static void stat_inc(uint64_t *c)
-{
-	stat_set(c, *c + 1);
-}
 
 /* Wall-clock time as NTP 32.32 (RFC 3550 §4). */
 static uint64_t ntp_now(void)
@@ -38,18 +29,6 @@ static uint64_t ntp_now(void)
 	clock_gettime(CLOCK_REALTIME, &t);
 	uint64_t frac = ((uint64_t)t.tv_nsec << 32) / 1000000000u;
 	return ((uint64_t)t.tv_sec + RTCP_NTP_UNIX_OFF) << 32 | frac;
-}
-
-static socklen_t sa_len(const struct sockaddr_storage *ss)
-{
-	return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-					 : sizeof(struct sockaddr_in);
-}
-
-static bool sa_equal(const struct sockaddr_storage *a,
-		     const struct sockaddr_storage *b)
-{
-	return a->ss_family == b->ss_family && !memcmp(a, b, sa_len(a));
 }
 
 /* A remote we can send to: a port, and not the RFC 3264 §8.4 hold address
@@ -157,8 +136,8 @@ static void send_report(struct media_rtcp *r, uint32_t rtp_ts, bool bye)
 		return;
 	if (sendto(r->fd, buf, (size_t)n, 0,
 		   (const struct sockaddr *)&r->remote,
-		   sa_len(&r->remote)) == n)
-		stat_inc(&r->st->rtcp_tx_packets);
+		   media_sa_len(&r->remote)) == n)
+		media_stat_inc(&r->st->rtcp_tx_packets);
 }
 
 void media_rtcp_tick(struct media_rtcp *r, uint64_t now, uint32_t rtp_ts)
@@ -184,16 +163,17 @@ static void peer_block(struct media_rtcp *r, const struct rtcp_rb *rb,
 		       uint64_t now_ntp)
 {
 	struct media_stats *st = r->st;
-	stat_set(&st->peer_loss_permille,
-		 ((uint64_t)rb->fraction_lost * 1000u + 128) / 256);
-	stat_set(&st->peer_cum_lost,
-		 rb->cum_lost > 0 ? (uint64_t)rb->cum_lost : 0);
-	stat_set(&st->peer_jitter_us, (uint64_t)rb->jitter * 125); /* 8 kHz */
-	stat_inc(&st->peer_reports);
+	media_stat_set(&st->peer_loss_permille,
+		       ((uint64_t)rb->fraction_lost * 1000u + 128) / 256);
+	media_stat_set(&st->peer_cum_lost,
+		       rb->cum_lost > 0 ? (uint64_t)rb->cum_lost : 0);
+	media_stat_set(&st->peer_jitter_us,
+		       (uint64_t)rb->jitter * 125); /* 8 kHz */
+	media_stat_inc(&st->peer_reports);
 	int64_t rtt = rtcp_rtt_us(rtcp_ntp_mid32(now_ntp), rb->lsr, rb->dlsr);
 	if (rtt >= 0) {
-		stat_set(&st->rtt_us, (uint64_t)rtt);
-		stat_inc(&st->rtt_samples);
+		media_stat_set(&st->rtt_us, (uint64_t)rtt);
+		media_stat_inc(&st->rtt_samples);
 	}
 }
 
@@ -202,15 +182,15 @@ static void rx_report(struct media_rtcp *r, const uint8_t *buf, size_t n,
 {
 	struct rtcp_report rep;
 	if (rtcp_parse(&rep, buf, n)) {
-		stat_inc(&r->st->rtcp_rx_bad);
+		media_stat_inc(&r->st->rtcp_rx_bad);
 		return;
 	}
-	stat_inc(&r->st->rtcp_rx_packets);
+	media_stat_inc(&r->st->rtcp_rx_packets);
 	uint64_t now_ntp = ntp_now();
 	/* symmetric RTCP, like the RTP latch: to the source of reports from
 	 * the peer's RTP SSRC (any, before its RTP) */
 	bool peer = !r->src->have_ssrc || rep.ssrc == r->src->ssrc;
-	if (peer && !sa_equal(from, &r->remote)) {
+	if (peer && !media_sa_equal(from, &r->remote)) {
 		r->remote = *from;
 		if (!r->latched)
 			log_info("media: call %u: RTCP source differs from "
