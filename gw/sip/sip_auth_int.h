@@ -39,6 +39,10 @@ struct out {
 
 /* End of a view; NULL for an unset one. */
 const char *auth_view_end(struct pl v);
+/* Lower-case hex digits only, at least one (RFC 3261 §25.1 LHEX). */
+bool auth_lhex(struct pl v);
+/* s is one RFC 3261 token. */
+bool auth_is_token(const char *s);
 /* Hex digits of the algorithm's hash (32 MD5, 64 SHA-256). */
 size_t auth_alg_hex_len(enum sip_auth_alg a);
 /* Next character of a quoted-string's content (escapes and folds
