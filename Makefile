@@ -31,7 +31,7 @@ WARN = -Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wcast-qual \
 	-Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition \
 	-Wwrite-strings -Wundef -Wvla -Wimplicit-fallthrough -fno-common -Werror
 
-PKGS = spandsp ldns libssl libcrypto
+PKGS = spandsp ldns libssl libcrypto liburing
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

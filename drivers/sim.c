@@ -339,6 +339,7 @@ static int sim_bchan_open(struct tdm_span *s, unsigned ts,
 	b->base.ts = ts;
 	b->base.fd = ss->bfd[ts];
 	b->base.blocksize = s->conf.blocksize;
+	b->base.sock_io = true;
 	ss->bopen[ts] = true;
 	*bp = &b->base;
 	return 0;
@@ -354,29 +355,14 @@ static void sim_bchan_close(struct tdm_bchan *b)
 static ssize_t sim_bchan_read(struct tdm_bchan *b, uint8_t *buf, size_t len)
 {
 	ssize_t n = recv(b->fd, buf, len, MSG_DONTWAIT | MSG_TRUNC);
-	if (n < 0) {
-		if (errno != EAGAIN)
-			b->rx_errors++;
-		return -errno;
-	}
-	if ((size_t)n != b->blocksize || (size_t)n > len) {
-		b->rx_errors++;
-		return n == 0 ? -EPIPE : -EBADMSG;
-	}
-	b->rx_blocks++;
-	return n;
+	return tdm_bchan_recv_result(b, n < 0 ? -errno : n, len);
 }
 
 static ssize_t sim_bchan_write(struct tdm_bchan *b, const uint8_t *buf,
 			       size_t len)
 {
 	ssize_t n = send(b->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (n < 0) {
-		b->tx_errors++;
-		return -errno;
-	}
-	b->tx_blocks++;
-	return n;
+	return tdm_bchan_send_result(b, n < 0 ? -errno : n);
 }
 
 static int sim_bchan_flush(struct tdm_bchan *b)

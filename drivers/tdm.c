@@ -1,6 +1,7 @@
 /*
  * Span back end registry and layout facts shared by every back end.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -87,4 +88,29 @@ const char *tdm_alarm_str(unsigned alarms, char *buf, size_t cap)
 	if (!n)
 		snprintf(buf, cap, "none");
 	return buf;
+}
+
+ssize_t tdm_bchan_recv_result(struct tdm_bchan *b, ssize_t res, size_t len)
+{
+	if (res < 0) {
+		if (res != -EAGAIN)
+			b->rx_errors++;
+		return res;
+	}
+	/* MSG_TRUNC: res is the message's length, even past len */
+	if ((size_t)res != b->blocksize || (size_t)res > len) {
+		b->rx_errors++;
+		return res == 0 ? -EPIPE : -EBADMSG;
+	}
+	b->rx_blocks++;
+	return res;
+}
+
+ssize_t tdm_bchan_send_result(struct tdm_bchan *b, ssize_t res)
+{
+	if (res < 0)
+		b->tx_errors++;
+	else
+		b->tx_blocks++;
+	return res;
 }

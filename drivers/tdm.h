@@ -114,7 +114,23 @@ struct tdm_bchan {
 	unsigned blocksize;
 	uint64_t rx_blocks, tx_blocks;
 	uint64_t rx_errors, tx_errors; /* short or failed reads/writes */
+	/* fd is a SOCK_SEQPACKET socket with a block per message: a reader
+	 * may batch recv(MSG_DONTWAIT | MSG_TRUNC) / send(MSG_DONTWAIT |
+	 * MSG_NOSIGNAL) on it (io_uring) and hand each result to
+	 * tdm_bchan_recv_result / tdm_bchan_send_result, instead of calling
+	 * bchan_read / bchan_write. False for character devices. */
+	bool sock_io;
 };
+
+/*
+ * For a sock_io B-channel: checks and counts res, what recv(MSG_DONTWAIT |
+ * MSG_TRUNC) into a buffer of len bytes returned (a byte count or
+ * -errno), as bchan_read would. Returns the block size, or -errno
+ * (-EAGAIN: nothing there; -EPIPE: peer gone; -EBADMSG: not one block).
+ */
+ssize_t tdm_bchan_recv_result(struct tdm_bchan *b, ssize_t res, size_t len);
+/* Same for res from send(); returns res. */
+ssize_t tdm_bchan_send_result(struct tdm_bchan *b, ssize_t res);
 
 /* Looks up a back end by name ("sim", "dahdi"); NULL if unknown. */
 const struct tdm_span_ops *tdm_backend(const char *name);

@@ -59,12 +59,20 @@ enum conf_log_format {
 	CONF_LOG_JSON,
 };
 
+/* media workers' socket I/O; the values of enum media_io_mode */
+enum conf_media_io {
+	CONF_MEDIA_IO_AUTO,
+	CONF_MEDIA_IO_URING,
+	CONF_MEDIA_IO_SYSCALLS,
+};
+
 struct conf_general {
 	unsigned log_level; /* enum log_level */
 	unsigned log_format;
 	char control_socket[CONF_PATH_MAX];
 	char pid_file[CONF_PATH_MAX];
 	unsigned media_workers;		    /* 0 = one per spare core */
+	unsigned media_io;		    /* enum conf_media_io */
 	char test_loopback[CONF_NAME_MAX];  /* test line: loops audio back */
 	char test_milliwatt[CONF_NAME_MAX]; /* test line: 1 kHz 0 dBm0 */
 	uint64_t set_mask;

@@ -27,6 +27,12 @@ static const struct conf_enum log_formats[] = {
     {"json", CONF_LOG_JSON},
     {NULL, 0},
 };
+static const struct conf_enum media_ios[] = {
+    {"auto", CONF_MEDIA_IO_AUTO},
+    {"io_uring", CONF_MEDIA_IO_URING},
+    {"syscalls", CONF_MEDIA_IO_SYSCALLS},
+    {NULL, 0},
+};
 static const struct conf_enum layouts[] = {
     {"e1", TDM_E1},
     {"t1", TDM_T1},
@@ -76,6 +82,10 @@ static const struct conf_key general_keys[] = {
      "written in daemon mode"},
     {"media_workers", CK_UINT, OFF(conf_general, media_workers), 0, 0, 64, NULL,
      "0", "media threads; 0 = one per spare core"},
+    {"media_io", CK_ENUM, OFF(conf_general, media_io), 0, 0, 0, media_ios,
+     "auto",
+     "media socket I/O: io_uring (batched per round), syscalls, or auto "
+     "(io_uring where the kernel allows it)"},
     {"test_loopback", STR(conf_general, test_loopback), 0, 0, NULL, "",
      "called number answered locally with audio looped back"},
     {"test_milliwatt", STR(conf_general, test_milliwatt), 0, 0, NULL, "",

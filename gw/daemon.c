@@ -107,7 +107,13 @@ int gw_init(struct gw *gw, struct conf *conf, const char *conf_path, char *err,
 		snprintf(err, cap, "out of memory");
 		return rc;
 	}
+	_Static_assert((int)CONF_MEDIA_IO_AUTO == (int)MEDIA_IO_AUTO &&
+			   (int)CONF_MEDIA_IO_URING == (int)MEDIA_IO_URING &&
+			   (int)CONF_MEDIA_IO_SYSCALLS ==
+			       (int)MEDIA_IO_SYSCALLS,
+		       "conf_media_io and media_io_mode differ");
 	if ((rc = media_new(&gw->media, gw->loop, conf->general.media_workers,
+			    (enum media_io_mode)conf->general.media_io,
 			    &media_h, gw))) {
 		snprintf(err, cap, "media workers: %s", strerror(-rc));
 		return rc;
@@ -179,6 +185,8 @@ static void reload_notes(const struct conf *old, const struct conf *new,
 		note(notes, cap, "control_socket changed: restart to apply", 0);
 	if (old->general.media_workers != new->general.media_workers)
 		note(notes, cap, "media_workers changed: restart to apply", 0);
+	if (old->general.media_io != new->general.media_io)
+		note(notes, cap, "media_io changed: restart to apply", 0);
 	if (memcmp(old->sip.listen, new->sip.listen, sizeof(old->sip.listen)))
 		note(notes, cap, "sip listen changed: restart to apply", 0);
 	if (!notes[0])

@@ -319,6 +319,15 @@ static int cmd_media(void *arg, const struct json_doc *d, int req,
 	/* not a count: the worst channel's */
 	json_kv_uint(o, "rtp_jitter_us_max", t.rtp_jitter_us);
 	json_obj_end(o);
+	struct media_io_totals io;
+	media_io_totals(gw->media, &io);
+	json_key(o, "io");
+	json_obj_begin(o);
+	json_kv_str(o, "mode", io.uring ? "io_uring" : "syscalls");
+	json_kv_uint(o, "batches", io.batches);
+	json_kv_uint(o, "ops", io.ops);
+	json_kv_uint(o, "enters", io.enters);
+	json_obj_end(o);
 	json_key(o, "latency");
 	json_obj_begin(o);
 	put_latency(o, "tdm_to_rtp", gw->media, MEDIA_LAT_TDM_TO_RTP);

@@ -18,6 +18,7 @@
 #include "media.h"
 #include "media_int.h"
 #include "media_bridge.h"
+#include "media_io.h"
 #include "media_lat.h"
 
 #define MEDIA_MAX_WORKERS     64
@@ -55,6 +56,7 @@ struct media_worker {
 	struct loop_io cmd_io;
 	struct media_msg quit_msg;
 	unsigned nchans; /* signalling thread's count, for placement */
+	struct media_io io;
 	/* written by the worker only; lat_seen follows media.lat_gen */
 	struct media_lat_hist lat[MEDIA_LAT_KINDS];
 	unsigned lat_seen;
@@ -76,6 +78,8 @@ struct media_chan {
 	bool upd_queued;
 	struct media_chan *prev, *next; /* media.live, signalling side */
 	struct loop_io io;		/* worker side */
+	struct media_io_rx rx;		/* B-channel read, batched */
+	uint8_t rxblk[TDM_MAX_BLOCK];
 	unsigned mw_phase;		/* milliwatt position */
 	struct media_stats st;		/* written by the worker */
 };
@@ -92,6 +96,7 @@ struct media {
 	struct media_chan *live; /* started, not yet stopped */
 	struct media_stats done; /* summed over stopped channels */
 	unsigned lat_gen;	 /* bumped to clear the histograms */
+	enum media_io_mode io_mode;
 };
 
 /* ---- queues ---- */
@@ -167,14 +172,51 @@ static void lat_add(struct media_worker *w, enum media_lat_kind k, uint64_t ns)
 	media_lat_add(&w->lat[k], ns);
 }
 
+/* media_io's latency callback (worker) */
+static void io_lat(void *arg, int kind, uint64_t ns)
+{
+	lat_add(arg, (enum media_lat_kind)kind, ns);
+}
+
+/* Plays blk on the B-channel: a batched send where the back end allows
+ * it (counted when the batch is flushed), else a write now. For a bridge
+ * the latency counted is read (t_read) -> write. */
+static void chan_write(struct media_chan *c, const uint8_t *blk, size_t n,
+		       uint64_t t_read)
+{
+	struct tdm_bchan *b = c->conf.bchan;
+	bool bridge = c->conf.mode == MEDIA_MODE_BRIDGE;
+	if (b->sock_io) {
+		const struct media_io_count cnt = {
+		    .ok = &c->st.tdm_tx_blocks,
+		    .again = &c->st.tdm_tx_full,
+		    .err = &c->st.tdm_tx_errors,
+		    .bchan = b,
+		    .lat = bridge ? MEDIA_LAT_BLOCK : -1,
+		    .t_ref = t_read,
+		};
+		media_io_send(&c->w->io, b->fd, blk, n, NULL, &cnt);
+		return;
+	}
+	ssize_t w = tdm_bchan_write(b, blk, n);
+	if (w == (ssize_t)n) {
+		media_stat_add(&c->st.tdm_tx_blocks, 1);
+		if (bridge)
+			lat_add(c->w, MEDIA_LAT_BLOCK, media_now_ns() - t_read);
+	} else if (w == -EAGAIN)
+		media_stat_add(&c->st.tdm_tx_full, 1);
+	else
+		media_stat_add(&c->st.tdm_tx_errors, 1);
+}
+
 /* One block read at t_read (CLOCK_MONOTONIC ns): process, write back, and
  * count what the gateway itself added (not the packetisation wait, not
- * the jitter buffer): read -> sendto of the packet its last sample
- * completed, and read -> write of the block produced. */
+ * the jitter buffer): read -> send of the packet its last sample
+ * completed (counted by the bridge's send), and read -> write of the
+ * block produced. */
 static void chan_block(struct media_chan *c, uint8_t *blk, size_t n,
 		       uint64_t t_read)
 {
-	uint64_t t_sent = 0;
 	switch (c->conf.mode) {
 	case MEDIA_MODE_LOOPBACK:
 		break;
@@ -185,8 +227,7 @@ static void chan_block(struct media_chan *c, uint8_t *blk, size_t n,
 		tdm_idle_fill(c->conf.law, blk, n);
 		break;
 	case MEDIA_MODE_BRIDGE: {
-		unsigned ev =
-		    media_bridge_block(c->br, blk, n, t_read, &t_sent);
+		unsigned ev = media_bridge_block(c->br, blk, n, t_read);
 		if (ev & MEDIA_BRIDGE_EV_TIMEOUT) {
 			c->timeout_msg.type = MEDIA_MSG_RTP_TIMEOUT;
 			c->timeout_msg.chan = c;
@@ -204,19 +245,25 @@ static void chan_block(struct media_chan *c, uint8_t *blk, size_t n,
 		break;
 	}
 	}
-	ssize_t w = tdm_bchan_write(c->conf.bchan, blk, n);
-	if (w == (ssize_t)n) {
-		media_stat_add(&c->st.tdm_tx_blocks, 1);
-		if (c->conf.mode == MEDIA_MODE_BRIDGE) {
-			lat_add(c->w, MEDIA_LAT_BLOCK, media_now_ns() - t_read);
-			if (t_sent)
-				lat_add(c->w, MEDIA_LAT_TDM_TO_RTP,
-					t_sent - t_read);
-		}
-	} else if (w == -EAGAIN)
-		media_stat_add(&c->st.tdm_tx_full, 1);
-	else
-		media_stat_add(&c->st.tdm_tx_errors, 1);
+	chan_write(c, blk, n, t_read);
+}
+
+/* A batched B-channel read came back (worker). One block per readiness
+ * event: the loop is level-triggered, so a second block queued behind it
+ * is seen on the next round. */
+static void chan_rx_done(struct media_io_rx *rx, ssize_t res)
+{
+	struct media_chan *c = rx->arg;
+	ssize_t n = tdm_bchan_recv_result(c->conf.bchan, res, rx->cap);
+	if (n == -EAGAIN)
+		return;
+	if (n <= 0) {
+		media_stat_add(&c->st.tdm_rx_errors, 1);
+		return;
+	}
+	media_stat_add(&c->st.tdm_rx_blocks, 1);
+	chan_block(c, c->rxblk, (size_t)n,
+		   c->conf.mode == MEDIA_MODE_BRIDGE ? media_now_ns() : 0);
 }
 
 static void chan_readable(struct loop_io *io, uint32_t events)
@@ -224,6 +271,10 @@ static void chan_readable(struct loop_io *io, uint32_t events)
 	struct media_chan *c = io->arg;
 	uint8_t blk[TDM_MAX_BLOCK];
 	(void)events;
+	if (c->conf.bchan->sock_io && media_io_batching(&c->w->io)) {
+		media_io_recv(&c->w->io, &c->rx);
+		return;
+	}
 	for (int i = 0; i < MEDIA_BLOCKS_PER_WAKE; i++) {
 		ssize_t n = tdm_bchan_read(c->conf.bchan, blk, sizeof(blk));
 		if (n == -EAGAIN)
@@ -251,7 +302,15 @@ static void chan_begin(struct media_worker *w, struct media_chan *c)
 			chan_readable, c))
 		log_err("media: call %u: cannot watch B-channel",
 			c->conf.call_id);
-	if (c->br && media_bridge_attach(c->br, w->loop))
+	c->rx = (struct media_io_rx){
+	    .done = chan_rx_done,
+	    .arg = c,
+	    .fd = b->fd,
+	    .flags = MSG_TRUNC,
+	    .buf = c->rxblk,
+	    .cap = sizeof(c->rxblk),
+	};
+	if (c->br && media_bridge_attach(c->br, w->loop, &w->io))
 		log_err("media: call %u: cannot watch the RTP socket",
 			c->conf.call_id);
 }
@@ -279,8 +338,10 @@ static void worker_msg(struct media_worker *w, struct media_msg *msg)
 		break;
 	case MEDIA_MSG_STOP:
 		loop_io_del(w->loop, &c->io);
+		media_io_cancel(&w->io, &c->rx);
 		if (c->br)
-			media_bridge_detach(c->br, w->loop);
+			media_bridge_detach(c->br, w->loop, &w->io);
+		media_io_flush(&w->io); /* no send may outlive the channel */
 		c->stopped_msg.type = MEDIA_MSG_STOPPED;
 		c->stopped_msg.chan = c;
 		queue_push(&w->m->evq, &c->stopped_msg);
@@ -402,7 +463,9 @@ static int worker_start(struct media *m, struct media_worker *w, unsigned i)
 	int rc;
 	w->m = m;
 	w->idx = i;
-	if ((rc = loop_new(&w->loop)) || (rc = queue_init(&w->cmdq)) ||
+	if ((rc = loop_new(&w->loop)) ||
+	    (rc = media_io_init(&w->io, w->loop, m->io_mode, io_lat, w)) ||
+	    (rc = queue_init(&w->cmdq)) ||
 	    (rc = loop_io_add(w->loop, &w->cmd_io, w->cmdq.efd, EPOLLIN,
 			      worker_cmds, w)))
 		return rc;
@@ -411,7 +474,8 @@ static int worker_start(struct media *m, struct media_worker *w, unsigned i)
 }
 
 int media_new(struct media **mp, struct loop *sig_loop, unsigned nworkers,
-	      const struct media_handlers *h, void *arg)
+	      enum media_io_mode io_mode, const struct media_handlers *h,
+	      void *arg)
 {
 	if (!nworkers) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -423,6 +487,7 @@ int media_new(struct media **mp, struct loop *sig_loop, unsigned nworkers,
 	if (!m)
 		return -ENOMEM;
 	m->sig_loop = sig_loop;
+	m->io_mode = io_mode;
 	m->h = h;
 	m->arg = arg;
 	int rc = queue_init(&m->evq);
@@ -456,6 +521,7 @@ void media_free(struct media *m)
 		struct media_worker *w = &m->w[i];
 		if (!w->loop)
 			continue;
+		media_io_fini(&w->io);
 		loop_free(w->loop);
 		queue_fini(&w->cmdq);
 	}
@@ -605,6 +671,18 @@ void media_totals(const struct media *m, struct media_stats *st)
 		struct media_stats x;
 		media_chan_stats(c, &x);
 		stats_sum(st, &x);
+	}
+}
+
+void media_io_totals(const struct media *m, struct media_io_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (unsigned i = 0; i < m->nworkers; i++) {
+		const struct media_io *io = &m->w[i].io;
+		t->uring |= io->on; /* set before the worker started */
+		t->batches += __atomic_load_n(&io->batches, __ATOMIC_RELAXED);
+		t->ops += __atomic_load_n(&io->ops, __ATOMIC_RELAXED);
+		t->enters += __atomic_load_n(&io->enters, __ATOMIC_RELAXED);
 	}
 }
 

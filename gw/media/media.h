@@ -19,6 +19,7 @@
 
 #include "drivers/tdm.h"
 #include "loop.h"
+#include "media/media_io.h"
 #include "media/tones.h"
 
 struct media;
@@ -168,7 +169,8 @@ struct media_handlers {
  * one). Events are delivered on sig_loop. Returns 0 or -errno.
  */
 int media_new(struct media **mp, struct loop *sig_loop, unsigned nworkers,
-	      const struct media_handlers *h, void *arg);
+	      enum media_io_mode io_mode, const struct media_handlers *h,
+	      void *arg);
 /* Stops and joins the workers; channels must have been stopped. */
 void media_free(struct media *m);
 unsigned media_workers(const struct media *m);
@@ -218,6 +220,16 @@ void media_latency(const struct media *m, enum media_lat_kind k,
 /* Asks the workers to empty their histograms (each does it before its
  * next count). */
 void media_latency_clear(struct media *m);
+
+/* The workers' socket I/O: how, and how much it batched. */
+struct media_io_totals {
+	bool uring;	 /* io_uring, else one system call per operation */
+	uint64_t batches; /* rounds of batched receives */
+	uint64_t ops;	  /* operations through io_uring */
+	uint64_t enters;  /* io_uring submissions (system calls) */
+};
+/* Signalling thread: sums every worker's figures into t. */
+void media_io_totals(const struct media *m, struct media_io_totals *t);
 
 /*
  * Fills buf with the digital milliwatt sequence for the law, continuing at

@@ -22,6 +22,7 @@
 #include "jb.h"
 #include "log.h"
 #include "media_int.h"
+#include "media_io.h"
 #include "media_bridge.h"
 #include "media_rtcp.h"
 #include "rtp.h"
@@ -73,6 +74,9 @@ struct media_bridge {
 	bool timeout_sent;
 	struct loop_io io;
 	bool attached;
+	struct media_io *mio; /* the worker's, while attached */
+	struct media_io_rx rx; /* batched RTP read */
+	uint8_t rxbuf[BRIDGE_PKT_MAX];
 	struct media_rtcp rtcp;
 };
 
@@ -363,11 +367,27 @@ other:
 	media_stat_inc(&b->st->rtp_rx_other);
 }
 
+/* A batched RTP read came back; an error (EAGAIN, or an ICMP error on
+ * the socket) waits for the next readiness. */
+static void rtp_rx_done(struct media_io_rx *rx, ssize_t res)
+{
+	struct media_bridge *b = rx->arg;
+	if (res < 0)
+		return;
+	rx_packet(b, b->rxbuf, (size_t)res, &rx->from,
+		  media_now_ns() / BRIDGE_NS_PER_SAMPLE);
+}
+
 static void rtp_readable(struct loop_io *io, uint32_t events)
 {
 	struct media_bridge *b = io->arg;
 	uint8_t buf[BRIDGE_PKT_MAX];
 	(void)events;
+	if (media_io_batching(b->mio)) {
+		/* one packet per round: the loop is level-triggered */
+		media_io_recv(b->mio, &b->rx);
+		return;
+	}
 	for (int i = 0; i < BRIDGE_RX_PER_WAKE; i++) {
 		struct sockaddr_storage from;
 		socklen_t fl = sizeof(from);
@@ -380,9 +400,19 @@ static void rtp_readable(struct loop_io *io, uint32_t events)
 	}
 }
 
-int media_bridge_attach(struct media_bridge *b, struct loop *l)
+int media_bridge_attach(struct media_bridge *b, struct loop *l,
+			struct media_io *mio)
 {
 	b->last_rx_ns = media_now_ns();
+	b->mio = mio;
+	b->rx = (struct media_io_rx){
+	    .done = rtp_rx_done,
+	    .arg = b,
+	    .fd = b->rc.fd,
+	    .dgram = true,
+	    .buf = b->rxbuf,
+	    .cap = sizeof(b->rxbuf),
+	};
 	int rc = loop_io_add(l, &b->io, b->rc.fd, EPOLLIN, rtp_readable, b);
 	b->attached = rc == 0;
 	if (rc)
@@ -390,25 +420,29 @@ int media_bridge_attach(struct media_bridge *b, struct loop *l)
 	return media_rtcp_attach(&b->rtcp, l);
 }
 
-void media_bridge_detach(struct media_bridge *b, struct loop *l)
+void media_bridge_detach(struct media_bridge *b, struct loop *l,
+			 struct media_io *mio)
 {
 	if (b->attached)
 		loop_io_del(l, &b->io);
 	b->attached = false;
+	media_io_cancel(mio, &b->rx);
 	media_rtcp_detach(&b->rtcp, l);
 }
 
-static bool send_pkt(struct media_bridge *b, const uint8_t *pkt, int len)
+/* Sends one packet to the peer; with lat >= 0 the send's completion
+ * counts t_ref -> sent as that latency. */
+static void send_pkt(struct media_bridge *b, const uint8_t *pkt, int len,
+		     int lat, uint64_t t_ref)
 {
 	if (len <= 0)
-		return false;
-	ssize_t w = sendto(b->rc.fd, pkt, (size_t)len, 0,
-			   (const struct sockaddr *)&b->rc.remote,
-			   media_sa_len(&b->rc.remote));
-	if (w != len)
-		return false;
-	media_stat_inc(&b->st->rtp_tx_packets);
-	return true;
+		return;
+	const struct media_io_count cnt = {
+	    .ok = &b->st->rtp_tx_packets,
+	    .lat = lat,
+	    .t_ref = t_ref,
+	};
+	media_io_send(b->mio, b->rc.fd, pkt, (size_t)len, &b->rc.remote, &cnt);
 }
 
 /* RFC 4733 §2.5.1: the detector's event packets, in the stream's SSRC
@@ -426,7 +460,8 @@ static void send_events(struct media_bridge *b, const struct dtmf_detect_out *o)
 		};
 		send_pkt(b, pkt,
 			 rtp_build(pkt, sizeof(pkt), &h, o->pkt[i].payload,
-				   DTMF_EVENT_LEN));
+				   DTMF_EVENT_LEN),
+			 -1, 0);
 	}
 	for (size_t i = 0; i < o->nev; i++)
 		if (!o->ev[i].end)
@@ -495,10 +530,10 @@ static bool tones_act(struct media_bridge *b)
 
 /* B-channel -> RTP: stage the block in the payload law (through the echo
  * canceller when it runs), send full packets (RFC 3551 §4.1: marker on
- * the first of a talkspurt). *t_sent: when the last audio packet went out
- * (CLOCK_MONOTONIC ns), else kept. */
+ * the first of a talkspurt). Each audio packet's send counts the latency
+ * from t_read, when the block was read (CLOCK_MONOTONIC ns). */
 static void tx_block(struct media_bridge *b, const uint8_t *blk, size_t n,
-		     uint64_t *t_sent)
+		     uint64_t t_read)
 {
 	uint8_t *dst = b->stage + b->staged;
 	bool mute = false, ec = ec_running(b);
@@ -531,11 +566,11 @@ static void tx_block(struct media_bridge *b, const uint8_t *blk, size_t n,
 	while (b->staged - off >= b->ptime) {
 		uint8_t pkt[RTP_HDR_LEN + BRIDGE_PTIME_MAX];
 		if (b->rc.send) {
-			if (send_pkt(b, pkt,
-				     rtp_sender_next(&b->tx, pkt, sizeof(pkt),
-						     b->stage + off, b->ptime,
-						     b->ptime)))
-				*t_sent = media_now_ns();
+			send_pkt(b, pkt,
+				 rtp_sender_next(&b->tx, pkt, sizeof(pkt),
+						 b->stage + off, b->ptime,
+						 b->ptime),
+				 MEDIA_LAT_TDM_TO_RTP, t_read);
 		} else {
 			rtp_sender_gap(&b->tx, b->ptime);
 		}
@@ -571,12 +606,12 @@ static void rx_block(struct media_bridge *b, uint8_t *blk, size_t n,
 }
 
 unsigned media_bridge_block(struct media_bridge *b, uint8_t *blk, size_t n,
-			    uint64_t now, uint64_t *t_sent)
+			    uint64_t now)
 {
 	unsigned ev = 0;
 	for (size_t off = 0; off < n; off += JB_BLOCK_MAX) {
 		size_t k = n - off < JB_BLOCK_MAX ? n - off : JB_BLOCK_MAX;
-		tx_block(b, blk + off, k, t_sent);
+		tx_block(b, blk + off, k, now);
 		rx_block(b, blk + off, k, now / BRIDGE_NS_PER_SAMPLE + off);
 		if (tones_act(b))
 			ev |= MEDIA_BRIDGE_EV_TONE;

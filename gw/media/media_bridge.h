@@ -14,6 +14,7 @@
 
 #include "loop.h"
 #include "media.h"
+#include "media_io.h"
 
 struct media_bridge;
 
@@ -28,10 +29,13 @@ int media_bridge_new(struct media_bridge **bp,
 		     struct media_stats *st);
 /* Frees a bridge that is not attached. NULL is a no-op. */
 void media_bridge_free(struct media_bridge *b);
-/* Worker: starts reading the RTP socket in loop l. Returns 0 or -errno. */
-int media_bridge_attach(struct media_bridge *b, struct loop *l);
+/* Worker: starts reading the RTP socket in loop l, through the worker's
+ * batched I/O mio (which also carries every send). Returns 0 or -errno. */
+int media_bridge_attach(struct media_bridge *b, struct loop *l,
+			struct media_io *mio);
 /* Worker: stops reading the RTP socket. */
-void media_bridge_detach(struct media_bridge *b, struct loop *l);
+void media_bridge_detach(struct media_bridge *b, struct loop *l,
+			 struct media_io *mio);
 /* Worker: takes a new remote / direction / timeout (codec unchanged). */
 void media_bridge_update(struct media_bridge *b,
 			 const struct media_rtp_conf *rtp);
@@ -46,14 +50,14 @@ enum media_bridge_ev {
 
 /*
  * Worker: one B-channel block of n samples in span law was read into blk
- * at now (CLOCK_MONOTONIC ns): sends what is due as RTP and replaces blk
- * with the n samples to play. *t_sent is set to when the last audio packet
- * was sent, if one was (else left alone). Returns enum media_bridge_ev
+ * at now (CLOCK_MONOTONIC ns): sends what is due as RTP (through the
+ * attached media_io, which counts each audio packet's latency from now)
+ * and replaces blk with the n samples to play. Returns enum media_bridge_ev
  * bits: _TIMEOUT once, the first time the RTP inactivity timeout has
  * passed; _TONE when connect tones not seen before were detected (and
  * acted on).
  */
 unsigned media_bridge_block(struct media_bridge *b, uint8_t *blk, size_t n,
-			    uint64_t now, uint64_t *t_sent);
+			    uint64_t now);
 
 #endif

@@ -12,10 +12,12 @@ from harness import Gwd, Pstnsim, check, free_port, wait_for
 from peers import Sipp
 
 
-def gwd_conf(sim, listen, spans=1, sip="", tg="", dest="", settle_ms=None):
+def gwd_conf(sim, listen, spans=1, sip="", tg="", dest="", settle_ms=None,
+             general=""):
     """A gwd configuration: [sip] listen + extra lines, `spans` sim E1
-    spans on pstnsim's socket, trunk group "carrier" over all of them."""
-    out = ["[general]\nlog_level = debug\n",
+    spans on pstnsim's socket, trunk group "carrier" over all of them;
+    general: extra [general] lines."""
+    out = ["[general]\nlog_level = debug\n%s" % general,
            "[sip]\nlisten = %s\n%s" % (listen, sip)]
     for no in range(1, spans + 1):
         out.append("[span %d]\ndriver = sim\ndevice = %s\ntype = e1\n"
@@ -30,12 +32,12 @@ def gwd_conf(sim, listen, spans=1, sip="", tg="", dest="", settle_ms=None):
 class Rig:
     """pstnsim + gwd. sip/tg: extra lines for [sip] / the trunk group;
     listen: gwd's listen value, "{port}" standing for sip_port (default
-    UDP and TCP on it); name:
+    UDP and TCP on it); general: extra [general] lines; name:
     suffix for the process names, so several rigs can run side by side."""
 
     def __init__(self, numbers="", spans=1, sip="session_expires_s = 0\n",
                  tg="", listen=None, dest=None, name="", settle_ms=None,
-                 wait=True):
+                 wait=True, general=""):
         self.spans = spans
         self.ps = Pstnsim("".join("[span %d]\ntype = e1\n" % no
                                   for no in range(1, spans + 1)) + numbers,
@@ -49,7 +51,8 @@ class Rig:
         if dest is None:
             dest = "sip:127.0.0.1:%d" % self.dest_port
         self.gw = Gwd(gwd_conf(self.ps.sim_sock, listen, spans, sip, tg,
-                               dest, settle_ms), name="gwd" + name)
+                               dest, settle_ms, general),
+                       name="gwd" + name)
         if wait:
             self.wait_up()
 

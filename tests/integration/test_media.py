@@ -45,9 +45,19 @@ source = tone:1500:-10
 """
 
 
-def setup(timeout_s=1):
+def setup(timeout_s=1, general=""):
     return Rig(NUMBERS, sip="session_expires_s = 0\nrtp_timeout_s = %d\n"
-               % timeout_s)
+               % timeout_s, general=general)
+
+
+def uring_allowed():
+    """Whether this kernel lets a process set up io_uring (gwd's
+    media_io = auto uses it then)."""
+    try:
+        with open("/proc/sys/kernel/io_uring_disabled") as f:
+            return f.read().strip() == "0"
+    except OSError:
+        return True
 
 
 def pcmu_scenario():
@@ -98,11 +108,11 @@ def check_rtp_stream(peer, pt, seconds):
     return mean, statistics.pstdev(gaps)
 
 
-def tone_call(pt, scenario):
+def tone_call(pt, scenario, general=""):
     """A SIP->PSTN call to the 1500 Hz number sending 1004 Hz at -10 dBm0
     for 2 s; returns (rig, peer, pstnsim's release event, mean, sd,
     media counters seen during the call)."""
-    s = setup()
+    s = setup(general=general)
     peer = RtpPeer(pt)
     try:
         u = s.sipp(scenario, "+4930200", HOLD_MS=2600,
@@ -125,8 +135,8 @@ def tone_call(pt, scenario):
         peer.close()
 
 
-def check_both_ways(pt, scenario):
-    s, peer, rel, mean, sd, media = tone_call(pt, scenario)
+def check_both_ways(pt, scenario, general=""):
+    s, peer, rel, mean, sd, media = tone_call(pt, scenario, general)
     tones = heard(rel, 1004)
     check(tones, "1004 Hz heard at pstnsim", rel.get("audio"))
     t = max(tones, key=lambda t: t["dur_ms"])
@@ -146,11 +156,23 @@ def check_both_ways(pt, scenario):
           "plc %d" % ("PCMA" if pt == PT_PCMA else "PCMU", t["freq_hz"],
                       t["level_dbm0"], t["dur_ms"], f, lvl, mean, sd,
                       media["rtp_jitter_us"], media["plc_frames"]))
+    return s
 
 
 @test
 def pcma_tone_both_ways_sip_to_pstn():
     check_both_ways(PT_PCMA, "uac_answer")
+
+
+@test
+def syscall_io_carries_the_same_audio():
+    """media_io = syscalls, what `auto` falls back to where io_uring is
+    not allowed (old kernels, containers): the same tone both ways, and
+    gwctl media says no operation went through io_uring."""
+    s = check_both_ways(PT_PCMA, "uac_answer", "media_io = syscalls\n")
+    io = s.gw.ctl("media")["io"]
+    check_eq(io["mode"], "syscalls", "socket I/O mode")
+    check(io["ops"] + io["enters"] == 0, "nothing through io_uring", io)
 
 
 @test
@@ -183,9 +205,20 @@ def gwctl_media_sums_counters_and_added_latency():
               "%s percentiles ordered" % name, l)
     check(tx["p50_ns"] <= blk["p50_ns"] * 1.2, "sendto comes before the "
           "block write", tx, blk)
+    io = m["io"]
+    if uring_allowed():
+        # media_io = auto: a block read, a block written, an RTP packet
+        # each way per 20 ms, two submissions per round at most
+        check(io["mode"] == "io_uring", "socket I/O mode", io)
+        check(io["ops"] >= 3 * c["tdm_rx_blocks"], "operations", io, c)
+        check(0 < io["enters"] <= 2 * io["batches"] + io["ops"] / 256,
+              "submissions per batch", io)
+    else:
+        check(io["mode"] == "syscalls", "socket I/O mode", io)
     rc, out, err = s.gw.gwctl("media")
     check(rc == 0 and "TDM read -> RTP sent" in out and
-          "rtp_tx_packets" in out, "gwctl media table", out, err)
+          "rtp_tx_packets" in out and "socket I/O " + io["mode"] in out,
+          "gwctl media table", out, err)
     rc, out, err = s.gw.gwctl("media", "bogus")
     check(rc != 0 and "bad argument" in err, "gwctl media bogus", err)
     s.gw.ctl("media", clear=True)

@@ -313,8 +313,14 @@ int gwctl_show_media(const struct json_doc *d)
 	    "dtmf_rx_events", "dtmf_tx_digits"};
 	int cnt = json_obj_get(d, 0, "counters");
 	int lat = json_obj_get(d, 0, "latency");
+	int io = json_obj_get(d, 0, "io");
+	char mode[16];
 	printf("workers %lld, channels %lld\n", num(d, 0, "workers"),
 	       num(d, 0, "channels"));
+	printf("socket I/O %s: %lld operations in %lld system calls, "
+	       "%lld batches\n",
+	       str(d, io, "mode", mode, sizeof(mode)), num(d, io, "ops"),
+	       num(d, io, "enters"), num(d, io, "batches"));
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		printf("  %-18s %lld\n", keys[i], num(d, cnt, keys[i]));
 	printf("added latency, us:          %10s %10s %10s %10s\n", "count",

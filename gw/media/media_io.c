@@ -1,0 +1,315 @@
+/*
+ * Batched socket I/O for a media worker (see media_io.h): pending receives
+ * and queued sends become io_uring SQEs, submitted together; results are
+ * reaped at once (every operation carries MSG_DONTWAIT) and counted.
+ */
+#include <errno.h>
+#include <liburing.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "log.h"
+#include "media_int.h"
+#include "media_io.h"
+
+#define MEDIA_IO_RING	  512  /* SQ entries: submitted early when full */
+#define MEDIA_IO_TX_MAX	  512  /* sends queued in one batch before a flush */
+#define MEDIA_IO_TX_BYTES 1600 /* largest send copied: a 200 ms block */
+
+/* A queued send; buf is what the kernel reads until the batch's reap. */
+struct media_io_tx {
+	struct media_io_tx *next; /* free list */
+	struct media_io_count cnt;
+	size_t len;
+	struct sockaddr_storage to;
+	struct msghdr msg;
+	struct iovec iov;
+	uint8_t buf[MEDIA_IO_TX_BYTES];
+};
+
+/* user_data: the rx or tx pointer, tx tagged in bit 0 (both aligned). */
+#define TAG_TX 1u
+
+static struct io_uring *ring_of(struct media_io *io)
+{
+	return io->ring;
+}
+
+static void count(struct media_io *io, const struct media_io_count *c,
+		  ssize_t res, size_t len, uint64_t now)
+{
+	if (c->bchan)
+		tdm_bchan_send_result(c->bchan, res);
+	if (res >= 0 && (size_t)res == len) {
+		if (c->ok)
+			media_stat_inc(c->ok);
+		if (c->lat >= 0 && io->lat_fn)
+			io->lat_fn(io->lat_arg, c->lat,
+				   now > c->t_ref ? now - c->t_ref : 0);
+	} else if (res == -EAGAIN) {
+		if (c->again)
+			media_stat_inc(c->again);
+	} else if (c->err) {
+		media_stat_inc(c->err);
+	}
+}
+
+static void complete(struct media_io *io, uint64_t ud, int res, uint64_t now)
+{
+	if (ud & TAG_TX) {
+		struct media_io_tx *t = (struct media_io_tx *)(uintptr_t)(ud &
+									  ~(uint64_t)TAG_TX);
+		count(io, &t->cnt, res, t->len, now);
+		t->next = io->tx_free;
+		io->tx_free = t;
+		return;
+	}
+	struct media_io_rx *rx = (struct media_io_rx *)(uintptr_t)ud;
+	rx->res = res;
+	if (rx->dgram)
+		rx->fromlen = rx->msg.msg_namelen;
+}
+
+/* Submits what is in the SQ and reaps until nothing is in flight. With
+ * MSG_DONTWAIT every operation completes inside the submission, so the
+ * wait below is a safety net, not a path taken. */
+static void submit_reap(struct media_io *io)
+{
+	struct io_uring *r = ring_of(io);
+	while (io_uring_sq_ready(r) || io->inflight) {
+		if (io_uring_sq_ready(r)) {
+			int n = io_uring_submit(r);
+			media_stat_inc(&io->enters);
+			if (n > 0)
+				io->inflight += (unsigned)n;
+			else if (n < 0 && n != -EINTR && n != -EAGAIN &&
+				 n != -EBUSY)
+				fatal("media: io_uring submit: %s",
+				      strerror(-n));
+		}
+		uint64_t now = media_now_ns();
+		struct io_uring_cqe *cqe;
+		unsigned head, k = 0;
+		io_uring_for_each_cqe(r, head, cqe)
+		{
+			complete(io, cqe->user_data, cqe->res, now);
+			k++;
+		}
+		io_uring_cq_advance(r, k);
+		io->inflight -= k;
+		if (!k && io->inflight) {
+			int rc = io_uring_wait_cqe(r, &cqe);
+			if (rc < 0 && rc != -EINTR && rc != -EAGAIN)
+				fatal("media: io_uring wait: %s",
+				      strerror(-rc));
+		}
+	}
+}
+
+static struct io_uring_sqe *get_sqe(struct media_io *io)
+{
+	struct io_uring_sqe *s = io_uring_get_sqe(ring_of(io));
+	if (!s) { /* SQ full: send this part now */
+		submit_reap(io);
+		s = io_uring_get_sqe(ring_of(io));
+	}
+	media_stat_inc(&io->ops);
+	return s; /* not NULL: the SQ was just emptied */
+}
+
+/* Without io_uring the receive is made at once. */
+static void prep_rx(struct media_io *io, struct media_io_rx *rx)
+{
+	rx->res = -EAGAIN;
+	if (rx->dgram) {
+		rx->iov.iov_base = rx->buf;
+		rx->iov.iov_len = rx->cap;
+		memset(&rx->msg, 0, sizeof(rx->msg));
+		rx->msg.msg_name = &rx->from;
+		rx->msg.msg_namelen = sizeof(rx->from);
+		rx->msg.msg_iov = &rx->iov;
+		rx->msg.msg_iovlen = 1;
+	}
+	if (!io->on) {
+		ssize_t n = rx->dgram ? recvmsg(rx->fd, &rx->msg,
+						MSG_DONTWAIT | rx->flags)
+				      : recv(rx->fd, rx->buf, rx->cap,
+					     MSG_DONTWAIT | rx->flags);
+		complete(io, (uint64_t)(uintptr_t)rx, n < 0 ? -errno : (int)n,
+			 0);
+		return;
+	}
+	struct io_uring_sqe *s = get_sqe(io);
+	if (rx->dgram) {
+		io_uring_prep_recvmsg(s, rx->fd, &rx->msg,
+				      (unsigned)(MSG_DONTWAIT | rx->flags));
+	} else {
+		io_uring_prep_recv(s, rx->fd, rx->buf, rx->cap,
+				   MSG_DONTWAIT | rx->flags);
+	}
+	io_uring_sqe_set_data64(s, (uint64_t)(uintptr_t)rx);
+}
+
+static void run_list(struct media_io_rx *rx)
+{
+	while (rx) {
+		struct media_io_rx *next = rx->next;
+		rx->queued = false;
+		rx->next = NULL;
+		rx->done(rx, rx->res);
+		rx = next;
+	}
+}
+
+/* The batch: every pending receive in one submission, then the results
+ * (RTP before B-channel blocks, so a packet that arrived is in the jitter
+ * buffer before the block it plays into), then the sends they made. */
+static void run_batch(struct loop_defer *d)
+{
+	struct media_io *io = d->arg;
+	struct media_io_rx *dg = io->dgram, *st = io->stream;
+	io->dgram = io->stream = NULL;
+	io->dgram_tail = &io->dgram;
+	io->stream_tail = &io->stream;
+	for (struct media_io_rx *rx = dg; rx; rx = rx->next)
+		prep_rx(io, rx);
+	for (struct media_io_rx *rx = st; rx; rx = rx->next)
+		prep_rx(io, rx);
+	media_io_flush(io);
+	media_stat_inc(&io->batches);
+	run_list(dg);
+	run_list(st);
+	media_io_flush(io);
+}
+
+int media_io_init(struct media_io *io, struct loop *l, enum media_io_mode mode,
+		  media_io_lat_fn *lat_fn, void *lat_arg)
+{
+	memset(io, 0, sizeof(*io));
+	io->loop = l;
+	io->lat_fn = lat_fn;
+	io->lat_arg = lat_arg;
+	io->dgram_tail = &io->dgram;
+	io->stream_tail = &io->stream;
+	if (mode == MEDIA_IO_SYSCALLS)
+		return 0;
+	struct io_uring *r = calloc(1, sizeof(*r));
+	io->tx = calloc(MEDIA_IO_TX_MAX, sizeof(*io->tx));
+	int rc = r && io->tx ? io_uring_queue_init(MEDIA_IO_RING, r, 0)
+			     : -ENOMEM;
+	if (rc) {
+		free(r);
+		free(io->tx);
+		io->tx = NULL;
+		return mode == MEDIA_IO_URING ? rc : 0;
+	}
+	io->ring = r;
+	for (unsigned i = 0; i < MEDIA_IO_TX_MAX; i++) {
+		io->tx[i].next = io->tx_free;
+		io->tx_free = &io->tx[i];
+	}
+	io->on = true;
+	return 0;
+}
+
+void media_io_fini(struct media_io *io)
+{
+	loop_defer_cancel(io->loop, &io->defer);
+	if (io->ring) {
+		io_uring_queue_exit(ring_of(io));
+		free(io->ring);
+	}
+	free(io->tx);
+	io->ring = NULL;
+	io->tx = NULL;
+	io->on = false;
+}
+
+void media_io_recv(struct media_io *io, struct media_io_rx *rx)
+{
+	if (rx->queued)
+		return;
+	rx->queued = true;
+	rx->next = NULL;
+	if (rx->dgram) {
+		*io->dgram_tail = rx;
+		io->dgram_tail = &rx->next;
+	} else {
+		*io->stream_tail = rx;
+		io->stream_tail = &rx->next;
+	}
+	loop_defer(io->loop, &io->defer, run_batch, io); /* idempotent */
+}
+
+static bool unlink_rx(struct media_io_rx **head, struct media_io_rx ***tail,
+		      struct media_io_rx *rx)
+{
+	for (struct media_io_rx **pp = head; *pp; pp = &(*pp)->next)
+		if (*pp == rx) {
+			*pp = rx->next;
+			if (*tail == &rx->next)
+				*tail = pp;
+			return true;
+		}
+	return false;
+}
+
+void media_io_cancel(struct media_io *io, struct media_io_rx *rx)
+{
+	if (!rx->queued)
+		return;
+	if (!unlink_rx(&io->dgram, &io->dgram_tail, rx))
+		unlink_rx(&io->stream, &io->stream_tail, rx);
+	rx->queued = false;
+	rx->next = NULL;
+}
+
+static void send_now(struct media_io *io, int fd, const void *buf, size_t len,
+		     const struct sockaddr_storage *to,
+		     const struct media_io_count *cnt)
+{
+	ssize_t n = to ? sendto(fd, buf, len, MSG_DONTWAIT,
+				(const struct sockaddr *)to, media_sa_len(to))
+		       : send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	count(io, cnt, n < 0 ? -errno : n, len, media_now_ns());
+}
+
+void media_io_send(struct media_io *io, int fd, const void *buf, size_t len,
+		   const struct sockaddr_storage *to,
+		   const struct media_io_count *cnt)
+{
+	if (!io->on || len > MEDIA_IO_TX_BYTES) {
+		send_now(io, fd, buf, len, to, cnt);
+		return;
+	}
+	if (!io->tx_free)
+		submit_reap(io); /* the pool returns as sends complete */
+	struct media_io_tx *t = io->tx_free;
+	io->tx_free = t->next;
+	t->cnt = *cnt;
+	t->len = len;
+	memcpy(t->buf, buf, len);
+	struct io_uring_sqe *s = get_sqe(io);
+	if (to) {
+		t->to = *to;
+		t->iov.iov_base = t->buf;
+		t->iov.iov_len = len;
+		memset(&t->msg, 0, sizeof(t->msg));
+		t->msg.msg_name = &t->to;
+		t->msg.msg_namelen = media_sa_len(to);
+		t->msg.msg_iov = &t->iov;
+		t->msg.msg_iovlen = 1;
+		io_uring_prep_sendmsg(s, fd, &t->msg, MSG_DONTWAIT);
+	} else {
+		io_uring_prep_send(s, fd, t->buf, len,
+				   MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+	io_uring_sqe_set_data64(s, (uint64_t)(uintptr_t)t | TAG_TX);
+}
+
+void media_io_flush(struct media_io *io)
+{
+	if (io->on)
+		submit_reap(io);
+}

@@ -1,0 +1,248 @@
+/* Unit tests for the media workers' batched socket I/O (media_io.c), each
+ * run twice: through io_uring and with one system call per operation.
+ * Both must deliver the same bytes, in the same order (datagrams before
+ * B-channel blocks), and count the same results. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "media/media_int.h"
+#include "media/media_io.h"
+#include "t.h"
+
+static const enum media_io_mode modes[] = {MEDIA_IO_SYSCALLS, MEDIA_IO_URING};
+static const char *const mode_names[] = {"syscalls", "io_uring"};
+
+/* Sets up io in mode m; false (with a note) if io_uring is not allowed
+ * here, which gwd's `auto` handles the same way. */
+static bool io_up(struct media_io *io, struct loop **l, int m)
+{
+	if (loop_new(l))
+		return false;
+	int rc = media_io_init(io, *l, modes[m], NULL, NULL);
+	if (rc) {
+		printf("    %s not available here: %s\n", mode_names[m],
+		       strerror(-rc));
+		loop_free(*l);
+		return false;
+	}
+	return true;
+}
+
+static void io_down(struct media_io *io, struct loop *l)
+{
+	media_io_fini(io);
+	loop_free(l);
+}
+
+static int udp_socket(struct sockaddr_storage *ss)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct sockaddr_in *a = (struct sockaddr_in *)ss;
+	memset(ss, 0, sizeof(*ss));
+	a->sin_family = AF_INET;
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t l = sizeof(*a);
+	if (fd < 0 || bind(fd, (struct sockaddr *)a, l) ||
+	    getsockname(fd, (struct sockaddr *)a, &l))
+		return -1;
+	return fd;
+}
+
+static char trail[16];
+static size_t ntrail;
+static ssize_t results[16];
+
+static void rx_done(struct media_io_rx *rx, ssize_t res)
+{
+	results[ntrail] = res;
+	trail[ntrail++] = *(const char *)rx->arg;
+	trail[ntrail] = '\0';
+}
+
+static void rx_set(struct media_io_rx *rx, int fd, bool dgram, void *buf,
+		   size_t cap, const char *name)
+{
+	*rx = (struct media_io_rx){
+	    .done = rx_done,
+	    .arg = (void *)(uintptr_t)name,
+	    .fd = fd,
+	    .dgram = dgram,
+	    .flags = dgram ? 0 : MSG_TRUNC,
+	    .buf = buf,
+	    .cap = cap,
+	};
+}
+
+TEST(receives_run_datagrams_first_and_report_eagain)
+{
+	for (int m = 0; m < 2; m++) {
+		struct media_io io;
+		struct loop *l;
+		if (!io_up(&io, &l, m))
+			continue;
+		int sp[2];
+		CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0,
+				 sp) == 0);
+		struct sockaddr_storage ua, ub;
+		int u1 = udp_socket(&ua), u2 = udp_socket(&ub);
+		CHECK(u1 >= 0 && u2 >= 0);
+		CHECK(sendto(u1, "rtp!", 4, 0, (struct sockaddr *)&ub,
+			     sizeof(struct sockaddr_in)) == 4);
+		CHECK(write(sp[1], "0123456789", 10) == 10);
+		uint8_t tb[32], ubuf[32], eb[32];
+		struct media_io_rx t, u, e;
+		static const char T[] = "t", U[] = "u", E[] = "e";
+		rx_set(&t, sp[0], false, tb, sizeof(tb), T);
+		rx_set(&u, u2, true, ubuf, sizeof(ubuf), U);
+		rx_set(&e, u1, true, eb, sizeof(eb), E); /* nothing there */
+		ntrail = 0;
+		media_io_recv(&io, &t);
+		media_io_recv(&io, &t); /* idempotent */
+		media_io_recv(&io, &u);
+		media_io_recv(&io, &e);
+		CHECK(loop_run_once(l, 0) == 0);
+		CHECK_STR(trail, "ue" "t");
+		CHECK_INT(results[0], 4);
+		CHECK_MEM(ubuf, 4, "rtp!");
+		CHECK(media_sa_equal(&u.from, &ua));
+		CHECK_INT(results[1], -EAGAIN);
+		CHECK_INT(results[2], 10);
+		CHECK_MEM(tb, 10, "0123456789");
+		CHECK(!t.queued && !u.queued && !e.queued);
+		/* a cancelled receive is not made */
+		CHECK(write(sp[1], "x", 1) == 1);
+		ntrail = 0;
+		trail[0] = '\0';
+		media_io_recv(&io, &u);
+		media_io_recv(&io, &t);
+		media_io_cancel(&io, &t);
+		CHECK(loop_run_once(l, 0) == 0);
+		CHECK_STR(trail, "u");
+		CHECK_INT(results[0], -EAGAIN);
+		/* MSG_TRUNC: the message's true length, past the buffer */
+		char big[64];
+		memset(big, 'b', sizeof(big));
+		CHECK(write(sp[1], big, sizeof(big)) == (ssize_t)sizeof(big));
+		ntrail = 0;
+		media_io_recv(&io, &t);
+		CHECK(loop_run_once(l, 0) == 0);
+		CHECK_STR(trail, "t");
+		CHECK_INT(results[0], 1); /* the "x" left behind */
+		ntrail = 0;
+		media_io_recv(&io, &t);
+		CHECK(loop_run_once(l, 0) == 0);
+		CHECK_INT(results[0], 64);
+		close(sp[0]), close(sp[1]), close(u1), close(u2);
+		io_down(&io, l);
+	}
+}
+
+static uint64_t lat_ns[4];
+static int lat_kind[4];
+static unsigned nlat;
+static void on_lat(void *arg, int kind, uint64_t ns)
+{
+	(void)arg;
+	if (nlat < 4) {
+		lat_kind[nlat] = kind;
+		lat_ns[nlat] = ns;
+	}
+	nlat++;
+}
+
+TEST(sends_are_counted_when_flushed)
+{
+	for (int m = 0; m < 2; m++) {
+		struct media_io io;
+		struct loop *l;
+		if (loop_new(&l))
+			continue;
+		int rc = media_io_init(&io, l, modes[m], on_lat, NULL);
+		if (rc) {
+			printf("    %s not available here\n", mode_names[m]);
+			loop_free(l);
+			continue;
+		}
+		int sp[2];
+		CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0,
+				 sp) == 0);
+		struct sockaddr_storage ua, ub;
+		int u1 = udp_socket(&ua), u2 = udp_socket(&ub);
+		uint64_t ok = 0, again = 0, err = 0;
+		nlat = 0;
+		struct media_io_count c = {
+		    .ok = &ok, .again = &again, .err = &err, .lat = 2,
+		    .t_ref = 1};
+		media_io_send(&io, u1, "hello", 5, &ub, &c);
+		c.lat = -1;
+		media_io_send(&io, sp[0], "block", 5, NULL, &c);
+		if (m == 1) /* batched: nothing has gone yet */
+			CHECK_INT(ok, 0);
+		media_io_flush(&io);
+		CHECK_INT(ok, 2);
+		CHECK_INT(nlat, 1);
+		CHECK_INT(lat_kind[0], 2);
+		CHECK(lat_ns[0] > 0);
+		char b[16];
+		CHECK(recv(u2, b, sizeof(b), 0) == 5 && !memcmp(b, "hello", 5));
+		CHECK(read(sp[1], b, sizeof(b)) == 5 && !memcmp(b, "block", 5));
+		/* a full socket: EAGAIN, counted as such; the bytes are
+		 * copied, so the caller's buffer may change at once */
+		int full = 0;
+		while (send(sp[0], "f", 1, MSG_DONTWAIT) == 1)
+			full++;
+		CHECK(full > 0);
+		char msg[8] = "again";
+		media_io_send(&io, sp[0], msg, 5, NULL, &c);
+		memcpy(msg, "XXXXX", 5);
+		media_io_flush(&io);
+		CHECK_INT(again, 1);
+		/* the peer gone: an error */
+		close(sp[1]);
+		media_io_send(&io, sp[0], "gone", 4, NULL, &c);
+		media_io_flush(&io);
+		CHECK_INT(err, 1);
+		CHECK_INT(ok, 2);
+		/* more sends than the pool holds go out in several parts */
+		int big = 1 << 20;
+		setsockopt(u2, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+		uint64_t ok2 = 0;
+		struct media_io_count c2 = {.ok = &ok2, .lat = -1};
+		for (int i = 0; i < 1500; i++)
+			media_io_send(&io, u1, &i, sizeof(i), &ub, &c2);
+		media_io_flush(&io);
+		CHECK_INT(ok2, 1500);
+		int got = 0, in_order = 1, v;
+		while (recv(u2, &v, sizeof(v), MSG_DONTWAIT) == sizeof(v)) {
+			in_order &= v == got;
+			got++;
+		}
+		CHECK_INT(got, 1500);
+		CHECK(in_order);
+		close(sp[0]), close(u1), close(u2);
+		io_down(&io, l);
+	}
+}
+
+TEST(sim_bchan_results_are_checked_like_reads)
+{
+	struct tdm_bchan b = {.blocksize = 160};
+	CHECK_INT(tdm_bchan_recv_result(&b, 160, 1600), 160);
+	CHECK_INT(tdm_bchan_recv_result(&b, -EAGAIN, 1600), -EAGAIN);
+	CHECK_INT(b.rx_errors, 0);
+	CHECK_INT(tdm_bchan_recv_result(&b, 80, 1600), -EBADMSG);
+	CHECK_INT(tdm_bchan_recv_result(&b, 160, 100), -EBADMSG);
+	CHECK_INT(tdm_bchan_recv_result(&b, 0, 1600), -EPIPE);
+	CHECK_INT(tdm_bchan_recv_result(&b, -ECONNRESET, 1600), -ECONNRESET);
+	CHECK_INT(b.rx_errors, 4);
+	CHECK_INT(b.rx_blocks, 1);
+	CHECK_INT(tdm_bchan_send_result(&b, 160), 160);
+	CHECK_INT(tdm_bchan_send_result(&b, -EAGAIN), -EAGAIN);
+	CHECK_INT(b.tx_blocks, 1);
+	CHECK_INT(b.tx_errors, 1);
+}
