@@ -3,7 +3,7 @@
  * (modem_connect_tones_rx: ~1 us per 20 ms block each, four per bridged
  * channel). Per 10 ms sub-block it measures how much of the power sits at
  * 1100 Hz (T.30 CNG) or 2100 Hz (V.25 ANS/ANSam, T.30 CED) with two
- * Goertzel filters; only then, and for a hold time after, are the exact
+ * single-bin DFTs; only then, and for a hold time after, are the exact
  * detectors fed. It decides nothing itself: it may open on other audio
  * (costing a little CPU), and it must never stay shut on a real connect
  * tone at a level the detectors take (they need about -43 dBm0).
@@ -23,7 +23,7 @@
 struct ctone_gate {
 	unsigned hold;	    /* samples still to be fed */
 	unsigned sub;	    /* samples of the current sub-block so far */
-	float s1[2], s2[2]; /* Goertzel state at 1100 and 2100 Hz */
+	float re[2], im[2]; /* DFT bins at 1100 and 2100 Hz so far */
 	float energy;	    /* sum of squares of the sub-block */
 	uint64_t opened;    /* sub-blocks that opened the gate */
 };

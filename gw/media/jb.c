@@ -79,6 +79,7 @@ struct jb {
 	uint8_t flag[RING];
 	int16_t ring[RING];
 	int16_t tmp[2 * JB_BLOCK_MAX];
+	int16_t dec[256]; /* conf.law -> linear */
 };
 
 static void jb_clear(struct jb *jb)
@@ -99,6 +100,11 @@ static void jb_clear(struct jb *jb)
 	plc_init(&jb->plc);
 }
 
+static int16_t decode(enum jb_law law, uint8_t b)
+{
+	return law == JB_LAW_ALAW ? alaw_to_linear(b) : ulaw_to_linear(b);
+}
+
 struct jb *jb_new(const struct jb_conf *conf)
 {
 	if (conf->min_ms > conf->max_ms || conf->max_ms > JB_MAX_MS ||
@@ -110,6 +116,8 @@ struct jb *jb_new(const struct jb_conf *conf)
 	if (!jb)
 		return NULL;
 	jb->conf = *conf;
+	for (unsigned b = 0; b < 256; b++)
+		jb->dec[b] = decode(conf->law, (uint8_t)b);
 	jb_clear(jb);
 	return jb;
 }
@@ -123,11 +131,6 @@ void jb_reset(struct jb *jb)
 {
 	jb_clear(jb);
 	jb->st.resets++;
-}
-
-static int16_t decode(enum jb_law law, uint8_t b)
-{
-	return law == JB_LAW_ALAW ? alaw_to_linear(b) : ulaw_to_linear(b);
 }
 
 void jb_g711_transcode(uint8_t *dst, const uint8_t *src, size_t n,
@@ -249,23 +252,35 @@ static void mark_silence(struct jb *jb, int64_t from, int64_t to)
 			jb->flag[t & RING_MASK] = F_SILENCE;
 }
 
+/* Samples from position pos of the ring to its end, at most n. */
+static size_t ring_run(size_t pos, size_t n)
+{
+	return n < RING - pos ? n : RING - pos;
+}
+
 /* Writes a packet's samples into the ring; false if none fitted. */
 static bool store(struct jb *jb, const struct jb_pkt *p, int64_t ext_ts)
 {
-	bool any = false;
 	if (ext_ts < jb->play_ts)
 		jb->st.late_partial++; /* the rest is still used */
-	for (size_t i = 0; i < p->len; i++) {
-		int64_t t = ext_ts + (int64_t)i;
-		if (t < jb->play_ts)
-			continue;
-		if (t >= jb->play_ts + RING)
-			break;
-		jb->ring[t & RING_MASK] = decode(jb->conf.law, p->payload[i]);
-		jb->flag[t & RING_MASK] = F_AUDIO;
-		any = true;
+	int64_t lo = ext_ts > jb->play_ts ? ext_ts : jb->play_ts;
+	int64_t hi = ext_ts + (int64_t)p->len;
+	if (hi > jb->play_ts + RING)
+		hi = jb->play_ts + RING;
+	if (lo >= hi)
+		return false;
+	const uint8_t *src = p->payload + (lo - ext_ts);
+	size_t left = (size_t)(hi - lo);
+	while (left) { /* at most two runs: before and after the wrap */
+		size_t pos = (size_t)(lo & RING_MASK), k = ring_run(pos, left);
+		for (size_t i = 0; i < k; i++)
+			jb->ring[pos + i] = jb->dec[src[i]];
+		memset(jb->flag + pos, F_AUDIO, k);
+		src += k;
+		lo += (int64_t)k;
+		left -= k;
 	}
-	return any;
+	return true;
 }
 
 int jb_put(struct jb *jb, const struct jb_pkt *p)
@@ -345,34 +360,35 @@ static void plc_rotate_history(plc_state_t *p)
 }
 
 /* Reads m samples from play_ts on, concealing what is missing. Returns
- * true if PLC made any of them. */
+ * true if PLC made any of them. Works in runs of one flag that do not
+ * cross the ring's wrap; a concealment split by the wrap is continued by
+ * the next plc_fillin call as if it were one. */
 static bool fetch(struct jb *jb, int16_t *out, size_t m)
 {
 	bool plc = false;
 	size_t i = 0;
 	while (i < m) {
-		uint8_t f = jb->flag[(jb->play_ts + (int64_t)i) & RING_MASK];
-		size_t j = i;
-		while (j < m &&
-		       jb->flag[(jb->play_ts + (int64_t)j) & RING_MASK] == f)
-			j++;
-		for (size_t k = i; k < j; k++) {
-			size_t pos =
-			    (size_t)((jb->play_ts + (int64_t)k) & RING_MASK);
-			out[k] = f == F_AUDIO ? jb->ring[pos] : 0;
-			jb->flag[pos] = F_MISSING;
-		}
+		size_t pos = (size_t)((jb->play_ts + (int64_t)i) & RING_MASK);
+		size_t lim = ring_run(pos, m - i), k = 1;
+		uint8_t f = jb->flag[pos];
+		while (k < lim && jb->flag[pos + k] == f)
+			k++;
+		if (f == F_AUDIO)
+			memcpy(out + i, jb->ring + pos, k * sizeof(*out));
+		else
+			memset(out + i, 0, k * sizeof(*out));
+		memset(jb->flag + pos, F_MISSING, k);
 		if (f == F_MISSING) {
 			plc_rotate_history(&jb->plc);
-			plc_fillin(&jb->plc, out + i, (int)(j - i));
-			jb->st.plc_samples += j - i;
-			jb->missing_run += j - i;
+			plc_fillin(&jb->plc, out + i, (int)k);
+			jb->st.plc_samples += k;
+			jb->missing_run += k;
 			plc = true;
 		} else {
-			plc_rx(&jb->plc, out + i, (int)(j - i));
+			plc_rx(&jb->plc, out + i, (int)k);
 			jb->missing_run = 0;
 		}
-		i = j;
+		i += k;
 	}
 	jb->play_ts += (int64_t)m;
 	return plc;

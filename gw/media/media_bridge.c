@@ -9,6 +9,7 @@
  * playout is CLOCK_MONOTONIC in samples (8000 Hz).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <spandsp.h>
@@ -85,9 +86,21 @@ static enum jb_law jlaw(enum tdm_law l)
 	return l == TDM_LAW_ULAW ? JB_LAW_ULAW : JB_LAW_ALAW;
 }
 
+/* G.711 to linear by table: [0] A-law, [1] mu-law; filled once */
+static int16_t dec_tab[2][256];
+static pthread_once_t dec_once = PTHREAD_ONCE_INIT;
+
+static void dec_tab_init(void)
+{
+	for (unsigned i = 0; i < 256; i++) {
+		dec_tab[0][i] = alaw_to_linear((uint8_t)i);
+		dec_tab[1][i] = ulaw_to_linear((uint8_t)i);
+	}
+}
+
 static int16_t g711_dec(enum tdm_law l, uint8_t b)
 {
-	return l == TDM_LAW_ULAW ? ulaw_to_linear(b) : alaw_to_linear(b);
+	return dec_tab[l == TDM_LAW_ULAW][b];
 }
 
 static uint8_t g711_enc(enum tdm_law l, int16_t s)
@@ -213,6 +226,7 @@ int media_bridge_new(struct media_bridge **bp,
 	unsigned block = conf->bchan->blocksize;
 	if (rtp->fd < 0 || rtp->pt > 127 || !block || block > TDM_MAX_BLOCK)
 		return -EINVAL;
+	pthread_once(&dec_once, dec_tab_init);
 	struct media_bridge *b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;

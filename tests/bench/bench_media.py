@@ -28,6 +28,12 @@ those runs print "skipped: no ec keys". BENCH_MEDIA_EC="off,32,128"
 chooses the runs; BENCH_MEDIA_SPANS="48,24" the span counts measured
 without EC (the first with EC too), BENCH_MEDIA_WINDOW_S the window and
 BENCH_MEDIA_WORKERS gwd's media_workers.
+
+gwd batches the workers' socket I/O through io_uring where the kernel
+allows it (`media_io = auto`); one more run at the second span count
+(BENCH_MEDIA_SYSCALLS_SPANS, "" for none) sets `media_io = syscalls`, one
+system call per operation, as the reference for what batching saves. The
+"socket I/O" rows give the operations per io_uring submission.
 """
 import json
 import os
@@ -58,6 +64,9 @@ RATE_PER_SPAN = 5.0      # calls/s originated on each span (240/s for 48)
 SETTLE_S = 3.0           # after the last call is up, before measuring
 WINDOW_S = float(os.environ.get("BENCH_MEDIA_WINDOW_S", "20"))
 WORKERS = os.environ.get("BENCH_MEDIA_WORKERS")  # gwd's media_workers
+SYSCALLS_SPANS = os.environ.get(
+    "BENCH_MEDIA_SYSCALLS_SPANS",
+    str(SPAN_RUNS[1] if len(SPAN_RUNS) > 1 else SPANS))
 RTP_PORT_MIN, RTP_PORT_MAX = 30000, 34999
 BLOCKS_PER_S = 50        # 20 ms blocks
 BLOCK_SAMPLES = 160
@@ -71,15 +80,16 @@ def pstnsim_conf(spans):
     return "".join("[span %d]\ntype = e1\n" % n for n in range(1, spans + 1))
 
 
-def gwd_conf(sim, sip_port, uas_port, spans, ec):
+def gwd_conf(sim, sip_port, uas_port, spans, ec, io="auto"):
     s = """[general]
 log_level = warn
+media_io = %s
 %s[sip]
 listen = udp:127.0.0.1:%d
 session_expires_s = 0
 rtp_port_min = %d
 rtp_port_max = %d
-""" % ("media_workers = %s\n" % WORKERS if WORKERS else "", sip_port,
+""" % (io, "media_workers = %s\n" % WORKERS if WORKERS else "", sip_port,
        RTP_PORT_MIN, RTP_PORT_MAX)
     for n in range(1, spans + 1):
         s += "[span %d]\ndriver = sim\ndevice = %s\ntype = e1\nunit = %d\n" \
@@ -171,19 +181,19 @@ def pid_cpu(proc):
     return cpu_seconds(proc.p.pid)
 
 
-def run_one(ec, spans):
-    """One run with every channel of `spans` E1 spans bridged; returns a
-    dict of figures."""
+def run_one(ec, spans, io="auto"):
+    """One run with every channel of `spans` E1 spans bridged, gwd's
+    media_io set to io; returns a dict of figures."""
     t0 = time.monotonic()
     chans = 30 * spans
-    name = "%s-%d" % (ec, spans)
+    name = "%s-%d-%s" % (ec, spans, io)
     refl = Reflector()
     uas_port = free_port()
     uas = Sipp("uas_answer", port=uas_port, calls=None, trace=False,
                timeout_s=600, scratch=harness.Scratch.dir,
                MEDIA_PORT=refl.port, name="sipp-uas-" + name).start()
     ps = Pstnsim(pstnsim_conf(spans), name="pstnsim-" + name)
-    gw = Gwd(gwd_conf(ps.sim_sock, free_port(), uas_port, spans, ec),
+    gw = Gwd(gwd_conf(ps.sim_sock, free_port(), uas_port, spans, ec, io),
              name="gwd-" + name)
     gw.wait_spans(lambda sp: len(sp) == spans and all(
         s["state"] == "up" and s["channels"]["idle"] == 30
@@ -222,8 +232,13 @@ def run_one(ec, spans):
     blocks = d["tdm_rx_blocks"]
     chan_s = chans * window
     return {
-        "ec": ec, "spans": spans, "chans": chans, "label": "%s/%d" % (
-            "EC " + ec if ec != "off" else "no EC", chans),
+        "ec": ec, "spans": spans, "chans": chans, "label": "%s/%d%s" % (
+            "EC " + ec if ec != "off" else "no EC", chans,
+            " sysc" if io == "syscalls" else ""),
+        "io": io, "io_mode": m1["io"]["mode"],
+        "io_ops": m1["io"]["ops"] - m0["io"]["ops"],
+        "io_enters": m1["io"]["enters"] - m0["io"]["enters"],
+        "io_batches": m1["io"]["batches"] - m0["io"]["batches"],
         "window_s": window, "setup_s": t_all - t_up,
         "run_s": time.monotonic() - t0, "calls_end": calls_now,
         "workers": m1["workers"], "channels": m1["channels"],
@@ -307,6 +322,20 @@ def report(ref, runs, skipped):
     if any(r["ec"] != "off" for r in runs):
         row("EC cost, ns per sample (over no EC)", "%14s", ec_cost,
             "<= 100 at 32 ms")
+    row("socket I/O", "%14s", lambda r: r["io_mode"])
+    row("  operations per io_uring submission", "%14s",
+        lambda r: "%.1f" % (r["io_ops"] / r["io_enters"])
+        if r["io_enters"] else "-")
+    row("  receives+sends per channel-block", "%14s",
+        lambda r: "%.2f" % (r["io_ops"] / r["blocks"])
+        if r["io_enters"] and r["blocks"] else "-")
+    base_io = [r for r in runs if r["io"] == "syscalls"]
+    if base_io:
+        b = base_io[0]
+        row("CPU per channel-block : syscalls run", "%14s",
+            lambda r: "%.2f" % (r["gwd_ns_per_block"] / b["gwd_ns_per_block"])
+            if r["spans"] == b["spans"] and r["ec"] == b["ec"] and
+            b["gwd_ns_per_block"] else "-")
     row("pstnsim / sipp / reflector CPU %", "%14s",
         lambda r: "%.0f/%.0f/%.0f" % tuple(
             100.0 * r[k] / (r["window_s"] * ncpu) for k in
@@ -347,7 +376,7 @@ def report(ref, runs, skipped):
     for ec in skipped:
         print("EC %s ms: skipped: no ec keys" % ec)
     for r in runs:
-        if r["ec"] != "off":
+        if r["ec"] != "off" or r["io"] != "auto":
             continue
         ok_tdm = r["tdm_tx_full"] + r["tdm_errors"] + \
             r["psim"]["bchan_tx_dropped"] + r["psim"]["clock_skipped"] == 0
@@ -380,6 +409,8 @@ def main():
                 continue
             for spans in (SPAN_RUNS if ec == "off" else SPAN_RUNS[:1]):
                 runs.append(run_one(ec, spans))
+            if ec == "off" and SYSCALLS_SPANS:
+                runs.append(run_one(ec, int(SYSCALLS_SPANS), "syscalls"))
         report(ref, runs, skipped)
     except TestFailure as e:
         print("bench_media failed: %s" % e)
