@@ -71,7 +71,7 @@ struct conf_general {
 	unsigned log_format;
 	char control_socket[CONF_PATH_MAX];
 	char pid_file[CONF_PATH_MAX];
-	unsigned media_workers;		    /* 0 = one per spare core */
+	unsigned media_workers;		    /* 0 = one per core */
 	unsigned media_io;		    /* enum conf_media_io */
 	char test_loopback[CONF_NAME_MAX];  /* test line: loops audio back */
 	char test_milliwatt[CONF_NAME_MAX]; /* test line: 1 kHz 0 dBm0 */

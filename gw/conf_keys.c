@@ -81,7 +81,7 @@ static const struct conf_key general_keys[] = {
     {"pid_file", STR(conf_general, pid_file), 0, 0, NULL, "/run/gwd.pid",
      "written in daemon mode"},
     {"media_workers", CK_UINT, OFF(conf_general, media_workers), 0, 0, 64, NULL,
-     "0", "media threads; 0 = one per spare core"},
+     "0", "media threads; 0 = one per core"},
     {"media_io", CK_ENUM, OFF(conf_general, media_io), 0, 0, 0, media_ios,
      "auto",
      "media socket I/O: io_uring (batched per round), syscalls, or auto "

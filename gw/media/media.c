@@ -80,8 +80,8 @@ struct media_chan {
 	struct loop_io io;		/* worker side */
 	struct media_io_rx rx;		/* B-channel read, batched */
 	uint8_t rxblk[TDM_MAX_BLOCK];
-	unsigned mw_phase;		/* milliwatt position */
-	struct media_stats st;		/* written by the worker */
+	unsigned mw_phase;     /* milliwatt position */
+	struct media_stats st; /* written by the worker */
 };
 
 struct media {
@@ -479,7 +479,7 @@ int media_new(struct media **mp, struct loop *sig_loop, unsigned nworkers,
 {
 	if (!nworkers) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		nworkers = n > 1 ? (unsigned)n - 1 : 1;
+		nworkers = n > 1 ? (unsigned)n : 1;
 	}
 	if (nworkers > MEDIA_MAX_WORKERS)
 		nworkers = MEDIA_MAX_WORKERS;
@@ -503,6 +503,16 @@ int media_new(struct media **mp, struct loop *sig_loop, unsigned nworkers,
 		media_free(m);
 		return rc;
 	}
+	if (m->w[0].io.on)
+		log_info("media: %u workers, socket I/O batched with io_uring",
+			 m->nworkers);
+	else if (io_mode == MEDIA_IO_SYSCALLS)
+		log_info("media: %u workers, socket I/O by system calls",
+			 m->nworkers);
+	else
+		log_notice("media: %u workers, socket I/O by system calls "
+			   "(io_uring: %s)",
+			   m->nworkers, strerror(-m->w[0].io.off_why));
 	*mp = m;
 	return 0;
 }

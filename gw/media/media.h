@@ -165,8 +165,9 @@ struct media_handlers {
 };
 
 /*
- * Starts nworkers threads (0: one per core beyond the first, at least
- * one). Events are delivered on sig_loop. Returns 0 or -errno.
+ * Starts nworkers threads (0: one per core; signalling is light beside
+ * the media, and on two cores one worker alone cannot carry 48 E1s).
+ * Events are delivered on sig_loop. Returns 0 or -errno.
  */
 int media_new(struct media **mp, struct loop *sig_loop, unsigned nworkers,
 	      enum media_io_mode io_mode, const struct media_handlers *h,
@@ -223,7 +224,7 @@ void media_latency_clear(struct media *m);
 
 /* The workers' socket I/O: how, and how much it batched. */
 struct media_io_totals {
-	bool uring;	 /* io_uring, else one system call per operation */
+	bool uring;	  /* io_uring, else one system call per operation */
 	uint64_t batches; /* rounds of batched receives */
 	uint64_t ops;	  /* operations through io_uring */
 	uint64_t enters;  /* io_uring submissions (system calls) */

@@ -75,7 +75,7 @@ struct media_bridge {
 	bool timeout_sent;
 	struct loop_io io;
 	bool attached;
-	struct media_io *mio; /* the worker's, while attached */
+	struct media_io *mio;  /* the worker's, while attached */
 	struct media_io_rx rx; /* batched RTP read */
 	uint8_t rxbuf[BRIDGE_PKT_MAX];
 	struct media_rtcp rtcp;

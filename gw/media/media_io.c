@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "media_int.h"
@@ -58,8 +59,8 @@ static void count(struct media_io *io, const struct media_io_count *c,
 static void complete(struct media_io *io, uint64_t ud, int res, uint64_t now)
 {
 	if (ud & TAG_TX) {
-		struct media_io_tx *t = (struct media_io_tx *)(uintptr_t)(ud &
-									  ~(uint64_t)TAG_TX);
+		struct media_io_tx *t =
+		    (struct media_io_tx *)(uintptr_t)(ud & ~(uint64_t)TAG_TX);
 		count(io, &t->cnt, res, t->len, now);
 		t->next = io->tx_free;
 		io->tx_free = t;
@@ -183,6 +184,35 @@ static void run_batch(struct loop_defer *d)
 	media_io_flush(io);
 }
 
+/*
+ * Whether this kernel completes a MSG_DONTWAIT receive on an empty socket
+ * inside the submission (-EAGAIN), as submit_reap relies on, rather than
+ * waiting for data. Returns 0 if so, -EOPNOTSUPP if not, or -errno.
+ */
+static int probe_nowait(struct io_uring *r)
+{
+	int sp[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		       0, sp))
+		return -errno;
+	char b[4];
+	struct io_uring_sqe *s = io_uring_get_sqe(r);
+	io_uring_prep_recv(s, sp[0], b, sizeof(b), MSG_DONTWAIT);
+	int rc = io_uring_submit(r);
+	struct io_uring_cqe *cqe = NULL;
+	if (rc == 1)
+		rc = io_uring_peek_cqe(r, &cqe) ? -EOPNOTSUPP
+		     : cqe->res == -EAGAIN	? 0
+						: -EOPNOTSUPP;
+	else if (rc >= 0)
+		rc = -EIO;
+	if (cqe)
+		io_uring_cqe_seen(r, cqe);
+	close(sp[0]);
+	close(sp[1]);
+	return rc; /* a receive still waiting ends with the ring */
+}
+
 int media_io_init(struct media_io *io, struct loop *l, enum media_io_mode mode,
 		  media_io_lat_fn *lat_fn, void *lat_arg)
 {
@@ -196,12 +226,15 @@ int media_io_init(struct media_io *io, struct loop *l, enum media_io_mode mode,
 		return 0;
 	struct io_uring *r = calloc(1, sizeof(*r));
 	io->tx = calloc(MEDIA_IO_TX_MAX, sizeof(*io->tx));
-	int rc = r && io->tx ? io_uring_queue_init(MEDIA_IO_RING, r, 0)
-			     : -ENOMEM;
+	int rc =
+	    r && io->tx ? io_uring_queue_init(MEDIA_IO_RING, r, 0) : -ENOMEM;
+	if (!rc && (rc = probe_nowait(r)))
+		io_uring_queue_exit(r);
 	if (rc) {
 		free(r);
 		free(io->tx);
 		io->tx = NULL;
+		io->off_why = rc;
 		return mode == MEDIA_IO_URING ? rc : 0;
 	}
 	io->ring = r;

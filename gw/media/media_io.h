@@ -73,8 +73,9 @@ struct media_io_tx;
 
 /* One per worker, used only by its thread. */
 struct media_io {
-	bool on; /* io_uring in use */
-	void *ring; /* struct io_uring */
+	bool on;     /* io_uring in use */
+	int off_why; /* -errno: why auto mode went without it */
+	void *ring;  /* struct io_uring */
 	struct loop *loop;
 	struct loop_defer defer;
 	struct media_io_rx *dgram, **dgram_tail; /* pending, RTP first */

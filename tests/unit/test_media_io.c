@@ -106,7 +106,8 @@ TEST(receives_run_datagrams_first_and_report_eagain)
 		media_io_recv(&io, &u);
 		media_io_recv(&io, &e);
 		CHECK(loop_run_once(l, 0) == 0);
-		CHECK_STR(trail, "ue" "t");
+		CHECK_STR(trail, "ue"
+				 "t");
 		CHECK_INT(results[0], 4);
 		CHECK_MEM(ubuf, 4, "rtp!");
 		CHECK(media_sa_equal(&u.from, &ua));
@@ -175,9 +176,11 @@ TEST(sends_are_counted_when_flushed)
 		int u1 = udp_socket(&ua), u2 = udp_socket(&ub);
 		uint64_t ok = 0, again = 0, err = 0;
 		nlat = 0;
-		struct media_io_count c = {
-		    .ok = &ok, .again = &again, .err = &err, .lat = 2,
-		    .t_ref = 1};
+		struct media_io_count c = {.ok = &ok,
+					   .again = &again,
+					   .err = &err,
+					   .lat = 2,
+					   .t_ref = 1};
 		media_io_send(&io, u1, "hello", 5, &ub, &c);
 		c.lat = -1;
 		media_io_send(&io, sp[0], "block", 5, NULL, &c);
