@@ -213,6 +213,17 @@ static int probe_nowait(struct io_uring *r)
 	return rc; /* a receive still waiting ends with the ring */
 }
 
+int media_io_uring_usable(void)
+{
+	struct io_uring r;
+	int rc = io_uring_queue_init(4, &r, 0);
+	if (rc)
+		return rc;
+	rc = probe_nowait(&r);
+	io_uring_queue_exit(&r);
+	return rc;
+}
+
 int media_io_init(struct media_io *io, struct loop *l, enum media_io_mode mode,
 		  media_io_lat_fn *lat_fn, void *lat_arg)
 {

@@ -96,6 +96,9 @@ struct media_io {
  */
 int media_io_init(struct media_io *io, struct loop *l, enum media_io_mode mode,
 		  media_io_lat_fn *lat_fn, void *lat_arg);
+/* Whether this process may use io_uring the way media_io does (a
+ * MSG_DONTWAIT receive completes inside its submission): 0 or -errno. */
+int media_io_uring_usable(void);
 /* Releases what init took; nothing may be pending. */
 void media_io_fini(struct media_io *io);
 

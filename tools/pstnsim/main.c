@@ -18,6 +18,7 @@
 #include "ctl/ctl.h"
 #include "log.h"
 #include "psim.h"
+#include "psim_span_int.h"
 
 #define EVENT_RING 100000 /* events kept for the `events` command */
 
@@ -192,6 +193,7 @@ int main(int argc, char **argv)
 	for (unsigned no = 1; no <= PSIM_MAX_SPANS; no++)
 		psim_span_free(p.span[no]);
 	psim_events_fini(&p);
+	psim_sim_io_fini();
 	if (sfd >= 0) {
 		loop_io_del(p.loop, &sig_io);
 		close(sfd);

@@ -71,6 +71,8 @@ void psim_span_event(struct psim_span *s, const char *type);
 void psim_span_send_status(struct psim_span *s);
 void psim_span_detach(struct psim_span *s);
 void psim_span_clock_tick(struct loop_timer *t);
+/* Releases the clock's io_uring, if it set one up. */
+void psim_sim_io_fini(void);
 /* psim_conf.c: the [span N] pcap path of the last loaded scenario, ""
  * if none. (Kept there until struct psim_span_conf gets the field.) */
 
