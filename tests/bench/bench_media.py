@@ -34,6 +34,12 @@ allows it (`media_io = auto`); one more run at the second span count
 (BENCH_MEDIA_SYSCALLS_SPANS, "" for none) sets `media_io = syscalls`, one
 system call per operation, as the reference for what batching saves. The
 "socket I/O" rows give the operations per io_uring submission.
+
+The peers (pstnsim, sipp, the reflector) stand for equipment that in
+service runs on other machines; here they share gwd's two cores and run
+at nice BENCH_MEDIA_PEER_NICE (default 10; 0 to compete as equals), so
+that the CPU they take shows up as little as possible as latency or late
+packets at gwd. Their CPU is printed beside gwd's either way.
 """
 import json
 import os
@@ -64,6 +70,7 @@ RATE_PER_SPAN = 5.0      # calls/s originated on each span (240/s for 48)
 SETTLE_S = 3.0           # after the last call is up, before measuring
 WINDOW_S = float(os.environ.get("BENCH_MEDIA_WINDOW_S", "20"))
 WORKERS = os.environ.get("BENCH_MEDIA_WORKERS")  # gwd's media_workers
+PEER_NICE = int(os.environ.get("BENCH_MEDIA_PEER_NICE", "10"))
 SYSCALLS_SPANS = os.environ.get(
     "BENCH_MEDIA_SYSCALLS_SPANS",
     str(SPAN_RUNS[1] if len(SPAN_RUNS) > 1 else SPANS))
@@ -195,6 +202,8 @@ def run_one(ec, spans, io="auto"):
     ps = Pstnsim(pstnsim_conf(spans), name="pstnsim-" + name)
     gw = Gwd(gwd_conf(ps.sim_sock, free_port(), uas_port, spans, ec, io),
              name="gwd-" + name)
+    for p in (ps, uas, refl):
+        os.setpriority(os.PRIO_PROCESS, p.proc.p.pid, PEER_NICE)
     gw.wait_spans(lambda sp: len(sp) == spans and all(
         s["state"] == "up" and s["channels"]["idle"] == 30
         for s in sp.values()), 30, "%d spans up and idle" % spans)
@@ -284,8 +293,8 @@ def report(ref, runs, skipped):
                        ref["plc_rx_ns"], ref["plc_rx_fillin_half_ns"],
                        ref["dtmf_rx_ns"], ref_block))
     print("30 channels per sim E1 span, 20 ms blocks, %d CPUs shared by "
-          "gwd, pstnsim, sipp and the reflector; gwd media_workers %s" %
-          (ncpu, WORKERS or "default"))
+          "gwd, pstnsim, sipp and the reflector (those at nice %d); gwd "
+          "media_workers %s" % (ncpu, PEER_NICE, WORKERS or "default"))
     for r in runs:
         print("%s: %d channels on %d spans up in %.1f s, window %.1f s, "
               "%d media workers, run %.0f s" %
