@@ -42,10 +42,11 @@ enum tdm_law {
 struct tdm_span_conf {
 	unsigned span_no; /* the daemon's span number, for logs */
 	enum tdm_layout layout;
-	const char *device; /* sim: pstnsim's socket; dahdi: unused */
-	unsigned unit;	    /* sim: pstnsim span; dahdi: DAHDI span no */
-	unsigned basechan;  /* dahdi: first channel number, 0 = find it */
-	unsigned blocksize; /* samples per B-channel block */
+	const char *device;  /* sim: pstnsim's socket; dahdi: unused */
+	unsigned unit;	     /* sim: pstnsim span; dahdi: DAHDI span no */
+	unsigned basechan;   /* dahdi: first channel number, 0 = find it */
+	unsigned blocksize;  /* samples per B-channel block */
+	unsigned tx_prefill; /* blocks writers queue ahead; 0: the default */
 };
 
 struct tdm_counters {
@@ -229,6 +230,12 @@ static inline ssize_t tdm_bchan_write(struct tdm_bchan *b, const uint8_t *buf,
 /* Transmit cushion writers put ahead of the clock at the start of a call,
  * so a wake-up that is late by less than this never underruns. */
 #define TDM_TX_PREFILL_BLOCKS 2
+
+/* The span's transmit cushion in blocks (conf.tx_prefill or the default). */
+static inline unsigned tdm_tx_prefill(const struct tdm_span *s)
+{
+	return s->conf.tx_prefill ? s->conf.tx_prefill : TDM_TX_PREFILL_BLOCKS;
+}
 
 /* Fills buf with the law's idle (silence) code. */
 static inline void tdm_idle_fill(enum tdm_law law, uint8_t *buf, size_t n)

@@ -90,6 +90,7 @@ struct conf_span {
 	unsigned basechan;
 	uint32_t channels; /* bit ts: B-channel in service */
 	unsigned blocksize;
+	unsigned tx_prefill; /* B-channel blocks written ahead */
 	bool restart_on_up;
 	unsigned link_settle_ms;
 	bool service_messages;

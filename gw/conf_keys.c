@@ -113,6 +113,9 @@ static const struct conf_key span_keys[] = {
      "B-channel timeslots in service (default: all)"},
     {"blocksize", CK_UINT, OFF(conf_span, blocksize), 0, 8, 1600, NULL, "160",
      "samples per B-channel block (8 = 1 ms)"},
+    {"tx_prefill", CK_UINT, OFF(conf_span, tx_prefill), 0, 1, 6, NULL, "2",
+     "B-channel blocks queued toward the span ahead of the clock, against "
+     "late wake-ups; each adds a block of delay toward the PSTN"},
     {"restart_on_up", CK_BOOL, OFF(conf_span, restart_on_up), 0, 0, 0, NULL,
      "yes", "RESTART idle channels when the D-channel comes up"},
     {"link_settle_ms", CK_UINT, OFF(conf_span, link_settle_ms), 0, 0, 60000,

@@ -146,7 +146,7 @@ static bool span_same(const struct conf_span *a, const struct conf_span *b)
 	return a->layout == b->layout && a->switchtype == b->switchtype &&
 	       a->side == b->side && a->unit == b->unit &&
 	       a->basechan == b->basechan && a->channels == b->channels &&
-	       a->blocksize == b->blocksize &&
+	       a->blocksize == b->blocksize && a->tx_prefill == b->tx_prefill &&
 	       a->restart_on_up == b->restart_on_up &&
 	       a->link_settle_ms == b->link_settle_ms &&
 	       a->service_messages == b->service_messages &&

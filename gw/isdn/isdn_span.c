@@ -277,6 +277,7 @@ static int span_open_backend(struct isdn_span *s)
 	    .unit = s->conf.unit,
 	    .basechan = s->conf.basechan,
 	    .blocksize = s->conf.blocksize,
+	    .tx_prefill = s->conf.tx_prefill,
 	};
 	struct loop *l = s->isdn->loop;
 	int rc = tdm_span_open(s->ops, &s->tdm, &tc);

@@ -296,7 +296,7 @@ static void chan_begin(struct media_worker *w, struct media_chan *c)
 	struct tdm_bchan *b = c->conf.bchan;
 	tdm_bchan_flush(b);
 	tdm_idle_fill(c->conf.law, idle, b->blocksize);
-	for (int i = 0; i < TDM_TX_PREFILL_BLOCKS; i++)
+	for (unsigned i = 0; i < tdm_tx_prefill(b->span); i++)
 		tdm_bchan_write(b, idle, b->blocksize);
 	if (loop_io_add(w->loop, &c->io, c->conf.bchan->fd, EPOLLIN,
 			chan_readable, c))

@@ -123,16 +123,16 @@ static unsigned ptime_samples(const struct media_rtp_conf *rc, unsigned block)
 /*
  * The bulk delay of the echo path (G.168 §3: "pure delay"): a block written
  * to the B-channel after reading block k is played out behind the
- * driver's TX cushion (TDM_TX_PREFILL_BLOCKS, media.c chan_begin), so its
- * echo starts in block k + TDM_TX_PREFILL_BLOCKS at the earliest. The
+ * driver's TX cushion (tdm_tx_prefill blocks, media.c chan_begin), so its
+ * echo starts in block k + that cushion at the earliest. The
  * reference is delayed by that less a small margin for a hybrid that
  * answers within the block; the tail then covers the echo's dispersion.
  * Never less than a block: the echo of a block cannot come back before it
  * was written.
  */
-static unsigned ec_bulk_delay(unsigned block)
+static unsigned ec_bulk_delay(unsigned block, unsigned prefill)
 {
-	unsigned d = TDM_TX_PREFILL_BLOCKS * block;
+	unsigned d = prefill * block;
 	d = d > BRIDGE_EC_MARGIN ? d - BRIDGE_EC_MARGIN : 0;
 	return d < block ? block : d;
 }
@@ -152,7 +152,8 @@ static int ec_setup(struct media_bridge *b, const struct media_chan_conf *conf)
 	if (ec.tail_ms < EC_TAIL_MS_MIN || ec.tail_ms > EC_TAIL_MS_MAX ||
 	    ec.tail_ms % EC_TAIL_MS_STEP)
 		return -EINVAL;
-	b->ec_delay = ec_bulk_delay(b->block);
+	b->ec_delay =
+	    ec_bulk_delay(b->block, tdm_tx_prefill(conf->bchan->span));
 	b->ec = ec_new(&ec);
 	b->far = calloc(BRIDGE_EC_RING, sizeof(*b->far));
 	if (!b->ec || !b->far)

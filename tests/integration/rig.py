@@ -13,15 +13,15 @@ from peers import Sipp
 
 
 def gwd_conf(sim, listen, spans=1, sip="", tg="", dest="", settle_ms=None,
-             general=""):
+             general="", span=""):
     """A gwd configuration: [sip] listen + extra lines, `spans` sim E1
     spans on pstnsim's socket, trunk group "carrier" over all of them;
-    general: extra [general] lines."""
+    general, span: extra [general] lines and lines for every span."""
     out = ["[general]\nlog_level = debug\n%s" % general,
            "[sip]\nlisten = %s\n%s" % (listen, sip)]
     for no in range(1, spans + 1):
         out.append("[span %d]\ndriver = sim\ndevice = %s\ntype = e1\n"
-                   "unit = %d\n" % (no, sim, no))
+                   "unit = %d\n%s" % (no, sim, no, span))
         if settle_ms is not None:
             out.append("link_settle_ms = %d\n" % settle_ms)
     out.append("[trunkgroup carrier]\nspans = 1-%d\nprefixes = 49\n"
@@ -32,12 +32,13 @@ def gwd_conf(sim, listen, spans=1, sip="", tg="", dest="", settle_ms=None,
 class Rig:
     """pstnsim + gwd. sip/tg: extra lines for [sip] / the trunk group;
     listen: gwd's listen value, "{port}" standing for sip_port (default
-    UDP and TCP on it); general: extra [general] lines; name:
+    UDP and TCP on it); general, span: extra [general] lines and lines
+    for every span; name:
     suffix for the process names, so several rigs can run side by side."""
 
     def __init__(self, numbers="", spans=1, sip="session_expires_s = 0\n",
                  tg="", listen=None, dest=None, name="", settle_ms=None,
-                 wait=True, general=""):
+                 wait=True, general="", span=""):
         self.spans = spans
         self.ps = Pstnsim("".join("[span %d]\ntype = e1\n" % no
                                   for no in range(1, spans + 1)) + numbers,
@@ -51,7 +52,7 @@ class Rig:
         if dest is None:
             dest = "sip:127.0.0.1:%d" % self.dest_port
         self.gw = Gwd(gwd_conf(self.ps.sim_sock, listen, spans, sip, tg,
-                               dest, settle_ms, general),
+                               dest, settle_ms, general, span),
                        name="gwd" + name)
         if wait:
             self.wait_up()
