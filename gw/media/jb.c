@@ -11,6 +11,7 @@
  * holds its first sample is fetched (see struct ctl).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,7 +80,7 @@ struct jb {
 	uint8_t flag[RING];
 	int16_t ring[RING];
 	int16_t tmp[2 * JB_BLOCK_MAX];
-	int16_t dec[256]; /* conf.law -> linear */
+	const int16_t *dec; /* jb_g711_table(conf.law) */
 };
 
 static void jb_clear(struct jb *jb)
@@ -100,9 +101,22 @@ static void jb_clear(struct jb *jb)
 	plc_init(&jb->plc);
 }
 
-static int16_t decode(enum jb_law law, uint8_t b)
+/* G.711 to linear, [0] A-law and [1] mu-law; filled once */
+static int16_t dec_tab[2][256];
+static pthread_once_t dec_once = PTHREAD_ONCE_INIT;
+
+static void dec_tab_init(void)
 {
-	return law == JB_LAW_ALAW ? alaw_to_linear(b) : ulaw_to_linear(b);
+	for (unsigned i = 0; i < 256; i++) {
+		dec_tab[0][i] = alaw_to_linear((uint8_t)i);
+		dec_tab[1][i] = ulaw_to_linear((uint8_t)i);
+	}
+}
+
+const int16_t *jb_g711_table(enum jb_law law)
+{
+	pthread_once(&dec_once, dec_tab_init);
+	return dec_tab[law == JB_LAW_ULAW];
 }
 
 struct jb *jb_new(const struct jb_conf *conf)
@@ -116,8 +130,7 @@ struct jb *jb_new(const struct jb_conf *conf)
 	if (!jb)
 		return NULL;
 	jb->conf = *conf;
-	for (unsigned b = 0; b < 256; b++)
-		jb->dec[b] = decode(conf->law, (uint8_t)b);
+	jb->dec = jb_g711_table(conf->law);
 	jb_clear(jb);
 	return jb;
 }

@@ -105,6 +105,9 @@ int jb_get_g711(struct jb *jb, uint8_t *out, size_t n, uint64_t now,
 unsigned jb_freeze(struct jb *jb);
 /* Copies the statistics. */
 void jb_get_stats(const struct jb *jb, struct jb_stats *st);
+/* G.711 byte -> linear sample for law: a 256-entry table (thread-safe,
+ * filled on first use). */
+const int16_t *jb_g711_table(enum jb_law law);
 /*
  * Converts n G.711 bytes from one law to the other with spandsp's direct
  * tables (G.711 Tables 3/4); a plain copy if from == to. dst may be src.

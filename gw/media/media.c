@@ -248,22 +248,33 @@ static void chan_block(struct media_chan *c, uint8_t *blk, size_t n,
 	chan_write(c, blk, n, t_read);
 }
 
+/* One B-channel read's result n (a byte count or -errno) in blk, read
+ * at t_read: counted, and the block processed. False when there is
+ * nothing more to read now. */
+static bool chan_rx(struct media_chan *c, uint8_t *blk, ssize_t n,
+		    uint64_t t_read)
+{
+	if (n == -EAGAIN)
+		return false;
+	if (n <= 0) {
+		media_stat_add(&c->st.tdm_rx_errors, 1);
+		return false;
+	}
+	media_stat_add(&c->st.tdm_rx_blocks, 1);
+	chan_block(c, blk, (size_t)n,
+		   c->conf.mode == MEDIA_MODE_BRIDGE ? t_read : 0);
+	return true;
+}
+
 /* A batched B-channel read came back (worker). One block per readiness
  * event: the loop is level-triggered, so a second block queued behind it
- * is seen on the next round. */
+ * is seen on the next round. Its latency counts from the round's reads,
+ * not from when its turn in the round came. */
 static void chan_rx_done(struct media_io_rx *rx, ssize_t res)
 {
 	struct media_chan *c = rx->arg;
-	ssize_t n = tdm_bchan_recv_result(c->conf.bchan, res, rx->cap);
-	if (n == -EAGAIN)
-		return;
-	if (n <= 0) {
-		media_stat_add(&c->st.tdm_rx_errors, 1);
-		return;
-	}
-	media_stat_add(&c->st.tdm_rx_blocks, 1);
-	chan_block(c, c->rxblk, (size_t)n,
-		   c->conf.mode == MEDIA_MODE_BRIDGE ? media_now_ns() : 0);
+	chan_rx(c, c->rxblk, tdm_bchan_recv_result(c->conf.bchan, res, rx->cap),
+		media_io_rx_ns(&c->w->io));
 }
 
 static void chan_readable(struct loop_io *io, uint32_t events)
@@ -277,16 +288,8 @@ static void chan_readable(struct loop_io *io, uint32_t events)
 	}
 	for (int i = 0; i < MEDIA_BLOCKS_PER_WAKE; i++) {
 		ssize_t n = tdm_bchan_read(c->conf.bchan, blk, sizeof(blk));
-		if (n == -EAGAIN)
+		if (!chan_rx(c, blk, n, media_now_ns()))
 			break;
-		if (n <= 0) {
-			media_stat_add(&c->st.tdm_rx_errors, 1);
-			break;
-		}
-		media_stat_add(&c->st.tdm_rx_blocks, 1);
-		chan_block(c, blk, (size_t)n,
-			   c->conf.mode == MEDIA_MODE_BRIDGE ? media_now_ns()
-							     : 0);
 	}
 }
 

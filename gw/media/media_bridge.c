@@ -9,7 +9,6 @@
  * playout is CLOCK_MONOTONIC in samples (8000 Hz).
  */
 #include <errno.h>
-#include <pthread.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <spandsp.h>
@@ -45,7 +44,8 @@
 struct media_bridge {
 	struct media_rtp_conf rc;
 	enum tdm_law span_law;
-	unsigned block; /* samples per B-channel block */
+	const int16_t *span_dec; /* jb_g711_table(span_law) */
+	unsigned block;		 /* samples per B-channel block */
 	unsigned call_id;
 	struct media_stats *st; /* the channel's, published with atomics */
 	struct jb *jb;
@@ -84,23 +84,6 @@ struct media_bridge {
 static enum jb_law jlaw(enum tdm_law l)
 {
 	return l == TDM_LAW_ULAW ? JB_LAW_ULAW : JB_LAW_ALAW;
-}
-
-/* G.711 to linear by table: [0] A-law, [1] mu-law; filled once */
-static int16_t dec_tab[2][256];
-static pthread_once_t dec_once = PTHREAD_ONCE_INIT;
-
-static void dec_tab_init(void)
-{
-	for (unsigned i = 0; i < 256; i++) {
-		dec_tab[0][i] = alaw_to_linear((uint8_t)i);
-		dec_tab[1][i] = ulaw_to_linear((uint8_t)i);
-	}
-}
-
-static int16_t g711_dec(enum tdm_law l, uint8_t b)
-{
-	return dec_tab[l == TDM_LAW_ULAW][b];
 }
 
 static uint8_t g711_enc(enum tdm_law l, int16_t s)
@@ -227,12 +210,12 @@ int media_bridge_new(struct media_bridge **bp,
 	unsigned block = conf->bchan->blocksize;
 	if (rtp->fd < 0 || rtp->pt > 127 || !block || block > TDM_MAX_BLOCK)
 		return -EINVAL;
-	pthread_once(&dec_once, dec_tab_init);
 	struct media_bridge *b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
 	b->rc = *rtp;
 	b->span_law = conf->law;
+	b->span_dec = jb_g711_table(jlaw(conf->law));
 	b->block = block;
 	b->st = st;
 	b->call_id = conf->call_id;
@@ -390,7 +373,7 @@ static void rtp_rx_done(struct media_io_rx *rx, ssize_t res)
 	if (res < 0)
 		return;
 	rx_packet(b, b->rxbuf, (size_t)res, &rx->from,
-		  media_now_ns() / BRIDGE_NS_PER_SAMPLE);
+		  media_io_rx_ns(b->mio) / BRIDGE_NS_PER_SAMPLE);
 }
 
 static void rtp_readable(struct loop_io *io, uint32_t events)
@@ -554,7 +537,7 @@ static void tx_block(struct media_bridge *b, const uint8_t *blk, size_t n,
 	bool mute = false, ec = ec_running(b);
 	int16_t lin[JB_BLOCK_MAX];
 	for (size_t i = 0; i < n; i++)
-		lin[i] = g711_dec(b->span_law, blk[i]);
+		lin[i] = b->span_dec[blk[i]];
 	detect_tones(b, 0, lin, n);
 	if (ec)
 		ec_block(b, lin, n);
@@ -609,7 +592,7 @@ static void rx_block(struct media_bridge *b, uint8_t *blk, size_t n,
 		/* the reference is exactly what the line gets */
 		for (size_t i = 0; i < n; i++)
 			b->far[(b->ec_pos + i) & (BRIDGE_EC_RING - 1)] =
-			    g711_dec(b->span_law, blk[i]);
+			    b->span_dec[blk[i]];
 		b->ec_pos += n;
 	}
 	struct jb_stats js;

@@ -178,6 +178,7 @@ static void run_batch(struct loop_defer *d)
 	for (struct media_io_rx *rx = st; rx; rx = rx->next)
 		prep_rx(io, rx);
 	media_io_flush(io);
+	io->rx_ns = media_now_ns();
 	media_stat_inc(&io->batches);
 	run_list(dg);
 	run_list(st);

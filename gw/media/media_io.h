@@ -83,6 +83,7 @@ struct media_io {
 	struct media_io_tx *tx;	     /* pool */
 	struct media_io_tx *tx_free; /* free list */
 	unsigned inflight;	     /* submitted, not yet reaped */
+	uint64_t rx_ns;		     /* when this round's receives were made */
 	media_io_lat_fn *lat_fn;
 	void *lat_arg;
 	/* worker-written with relaxed atomics (media_stat_inc) */
@@ -112,6 +113,12 @@ static inline bool media_io_batching(const struct media_io *io)
 /* Queues rx (fd, dgram, flags, buf, cap, done set) for this batch, which
  * runs after the loop's current dispatch. Idempotent while queued. */
 void media_io_recv(struct media_io *io, struct media_io_rx *rx);
+/* In a receive's done callback: when the round's receives were made
+ * (CLOCK_MONOTONIC ns), the time the data was read for every one. */
+static inline uint64_t media_io_rx_ns(const struct media_io *io)
+{
+	return io->rx_ns;
+}
 /* Takes rx out of the pending batch, if it is there. */
 void media_io_cancel(struct media_io *io, struct media_io_rx *rx);
 

@@ -280,18 +280,25 @@ static int chal_param(void *obj, struct pl n, struct pl v, bool q,
 	return 0; /* auth-param we do not know */
 }
 
-int sip_auth_chal_parse(struct sip_auth_chal *c, struct pl val)
+/* The scheme, then fn for each parameter of header value val. */
+static int scheme_params(struct pl val, void *obj, unsigned *seen,
+			 int (*fn)(void *obj, struct pl n, struct pl v, bool q,
+				   unsigned *seen))
 {
 	struct lex x = {val.p, auth_view_end(val)};
-	unsigned seen = 0;
-	int err;
-	memset(c, 0, sizeof(*c));
-	c->alg = SIP_AUTH_ALG_MD5;
+	*seen = 0;
 	if (!val.p)
 		return -EBADMSG;
-	err = scheme(&x);
-	if (!err)
-		err = params(&x, c, &seen, chal_param);
+	int err = scheme(&x);
+	return err ? err : params(&x, obj, seen, fn);
+}
+
+int sip_auth_chal_parse(struct sip_auth_chal *c, struct pl val)
+{
+	unsigned seen;
+	memset(c, 0, sizeof(*c));
+	c->alg = SIP_AUTH_ALG_MD5;
+	int err = scheme_params(val, c, &seen, chal_param);
 	if (!err && (!c->realm.p || !c->nonce.p))
 		err = -EBADMSG;
 	return err;
@@ -371,16 +378,10 @@ static int cred_param(void *obj, struct pl n, struct pl v, bool q,
 
 int sip_auth_cred_parse(struct sip_auth_cred *c, struct pl val)
 {
-	struct lex x = {val.p, auth_view_end(val)};
-	unsigned seen = 0;
-	int err;
+	unsigned seen;
 	memset(c, 0, sizeof(*c));
 	c->alg = SIP_AUTH_ALG_MD5;
-	if (!val.p)
-		return -EBADMSG;
-	err = scheme(&x);
-	if (!err)
-		err = params(&x, c, &seen, cred_param);
+	int err = scheme_params(val, c, &seen, cred_param);
 	if (err)
 		return err;
 	/* RFC 7616 §3.4.4: username and username* are exclusive */

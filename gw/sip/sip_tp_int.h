@@ -119,5 +119,33 @@ int tp_stream_send(struct sip_tp *tp, struct sip_peer *to, const void *buf,
 		   size_t len);
 /* Closes and frees every connection and the TLS contexts, no callbacks. */
 void tp_stream_free(struct sip_tp *tp);
+/* Largest output a connection may queue, bytes. */
+size_t tp_out_max(const struct sip_tp *tp);
+/* Closes c's socket now and frees c after this loop round; an outgoing
+ * connection never established is reported through h.conn_failed. */
+void tp_conn_close(struct tp_conn *c, const char *why, bool warn);
+/* Writes queued output until the socket would block. */
+void tp_conn_flush(struct tp_conn *c);
+/* The connection is usable: starts idle supervision. */
+void tp_conn_opened(struct tp_conn *c);
+/* Room for reading into c->in (grown up to the message limit plus one
+ * byte). Returns 0, -EMSGSIZE or -ENOMEM. */
+int tp_conn_in_room(struct tp_conn *c, size_t *room);
+/* Delivers every complete message in c->in (RFC 3261 §18.3 framing). */
+void tp_conn_frame(struct tp_conn *c);
+
+/* sip_tp_tls.c: TLS on a stream connection, over memory BIOs */
+
+/* Creates the SSL object of a connection whose TCP part is up (client or
+ * server side). Returns 0 or -ENOMEM. */
+int tp_tls_start(struct tp_conn *c, bool client);
+/* Encrypts n bytes into the output queue. Returns 0 or -errno (closed). */
+int tp_tls_write(struct tp_conn *c, const void *p, size_t n);
+/* Advances the handshake; when done, sends what was queued meanwhile. */
+void tp_tls_handshake(struct tp_conn *c);
+/* Feeds received TLS bytes to SSL and frames the plaintext. */
+void tp_tls_input(struct tp_conn *c, const char *p, size_t n);
+/* Drains SSL's output and writes it out; closes on failure. */
+void tp_tls_out(struct tp_conn *c);
 
 #endif

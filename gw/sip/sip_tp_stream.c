@@ -2,9 +2,10 @@
  * SIP transports, stream part (RFC 3261 §18 over TCP, §26 TLS): stream
  * listeners, accepted and outgoing connections with reuse, queued output,
  * connect/handshake timeouts, idle close, and stream framing (§18.3:
- * Content-Length delimits each message). TLS runs over memory BIOs: every
- * socket read and write is ours (non-blocking, MSG_NOSIGNAL), and the
- * handshake advances whenever the loop reports the socket.
+ * Content-Length delimits each message). TLS runs over memory BIOs
+ * (sip_tp_tls.c): every socket read and write is ours (non-blocking,
+ * MSG_NOSIGNAL), and the handshake advances whenever the loop reports the
+ * socket.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -14,9 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include "log.h"
 #include "sip/sip_tp_int.h"
@@ -26,11 +25,8 @@
 #define TP_CHUNK	16384 /* socket read / TLS record drain unit */
 #define TP_PAUSE_MS	100   /* accept pause after EMFILE and the like */
 
-static void conn_flush(struct tp_conn *c);
-static void conn_frame(struct tp_conn *c);
-
 /* Output queued per connection before sends fail with -ENOBUFS. */
-static size_t out_max(const struct sip_tp *tp)
+size_t tp_out_max(const struct sip_tp *tp)
 {
 	size_t m = tp->lim.max_msg_bytes * 16;
 	return m < (1u << 20) ? (1u << 20) : m;
@@ -94,7 +90,7 @@ static void conn_reap(struct loop_defer *d)
 /* Closes the socket now and frees the connection after this loop round.
  * An outgoing connection that never got established is reported through
  * h.conn_failed (its queued messages are lost). */
-static void conn_close(struct tp_conn *c, const char *why, bool warn)
+void tp_conn_close(struct tp_conn *c, const char *why, bool warn)
 {
 	struct sip_tp *tp = c->tp;
 	char a[INET6_ADDRSTRLEN + 8];
@@ -149,104 +145,11 @@ static void conn_events(struct tp_conn *c)
 		return;
 	}
 	if (loop_io_mod(c->tp->loop, &c->io, ev))
-		conn_close(c, "epoll_ctl failed", true);
-}
-
-/* --- TLS ------------------------------------------------------------------ */
-
-/* Moves records SSL produced into the socket output queue. */
-static int tls_drain(struct tp_conn *c)
-{
-	char tmp[TP_CHUNK];
-	int n, r;
-	while ((n = BIO_read(c->wbio, tmp, sizeof(tmp))) > 0)
-		if ((r = tp_buf_add(&c->out, tmp, (size_t)n,
-				    2 * out_max(c->tp))))
-			return r;
-	return 0;
-}
-
-/* Drains SSL's output and writes it out; closes on failure. */
-static void tls_out(struct tp_conn *c)
-{
-	if (c->state == TP_CONN_CLOSED)
-		return;
-	if (tls_drain(c))
-		conn_close(c, "TLS output overflow", true);
-	else
-		conn_flush(c);
-}
-
-/* Ends a connection on a TLS error, letting an alert out if it can. */
-static void tls_fail(struct tp_conn *c, const char *what)
-{
-	char why[320], e[256];
-	long v = SSL_get_verify_result(c->ssl);
-	if (v != X509_V_OK) {
-		snprintf(why, sizeof(why), "%s: peer certificate: %s", what,
-			 X509_verify_cert_error_string(v));
-		ERR_clear_error();
-	} else {
-		tp_tls_err_str(e, sizeof(e));
-		snprintf(why, sizeof(why), "%s: %s", what, e);
-	}
-	if (!tls_drain(c) && c->out.off < c->out.len &&
-	    send(c->fd, c->out.p + c->out.off, c->out.len - c->out.off,
-		 MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-		log_debug("sip tp: TLS alert not sent: %s", strerror(errno));
-	conn_close(c, why, true);
-}
-
-/* Creates the SSL object of a connection whose TCP part is up. */
-static int tls_start(struct tp_conn *c, bool client)
-{
-	SSL_CTX *ctx = client ? c->tp->cli_ctx : c->tp->srv_ctx;
-	if (!ctx || !(c->ssl = SSL_new(ctx)))
-		return -ENOMEM;
-	c->rbio = BIO_new(BIO_s_mem());
-	c->wbio = BIO_new(BIO_s_mem());
-	if (!c->rbio || !c->wbio) {
-		BIO_free(c->rbio);
-		BIO_free(c->wbio);
-		SSL_free(c->ssl);
-		c->ssl = NULL;
-		c->rbio = c->wbio = NULL;
-		return -ENOMEM;
-	}
-	/* an empty memory BIO means "no data yet", not EOF */
-	BIO_set_mem_eof_return(c->rbio, -1);
-	BIO_set_mem_eof_return(c->wbio, -1);
-	SSL_set_bio(c->ssl, c->rbio, c->wbio);
-	if (client)
-		SSL_set_connect_state(c->ssl);
-	else
-		SSL_set_accept_state(c->ssl);
-	c->state = TP_CONN_HANDSHAKE;
-	return 0;
-}
-
-/* Encrypts n bytes into the output queue. Returns 0 or -errno (closed). */
-static int tls_write(struct tp_conn *c, const void *p, size_t n)
-{
-	if (!n)
-		return 0;
-	if (n > INT32_MAX)
-		return -EMSGSIZE;
-	ERR_clear_error();
-	if (SSL_write(c->ssl, p, (int)n) <= 0) {
-		tls_fail(c, "TLS write");
-		return -EIO;
-	}
-	if (tls_drain(c)) {
-		/* part of a record is queued: the stream is unusable */
-		conn_close(c, "TLS output overflow", true);
-		return -ENOBUFS;
-	}
-	return 0;
+		tp_conn_close(c, "epoll_ctl failed", true);
 }
 
 /* The connection is usable: start idle supervision. */
-static void conn_opened(struct tp_conn *c)
+void tp_conn_opened(struct tp_conn *c)
 {
 	struct sip_tp *tp = c->tp;
 	c->state = TP_CONN_OPEN;
@@ -255,27 +158,9 @@ static void conn_opened(struct tp_conn *c)
 	log_debug("sip tp: %s conn %u open", sip_proto_name(c->proto), c->id);
 }
 
-/* Advances the handshake; when done, sends what was queued meanwhile. */
-static void tls_handshake(struct tp_conn *c)
-{
-	ERR_clear_error();
-	int r = SSL_do_handshake(c->ssl);
-	if (r != 1) {
-		int e = SSL_get_error(c->ssl, r);
-		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
-			tls_fail(c, "TLS handshake");
-		return;
-	}
-	conn_opened(c);
-	if (c->pend.off < c->pend.len &&
-	    tls_write(c, c->pend.p + c->pend.off, c->pend.len - c->pend.off))
-		return;
-	tp_buf_free(&c->pend);
-}
-
 /* Room for reading into c->in, growing it up to the message limit plus
  * one byte (so that the framer sees an oversized message). */
-static int in_room(struct tp_conn *c, size_t *room)
+int tp_conn_in_room(struct tp_conn *c, size_t *room)
 {
 	struct tp_buf *b = &c->in;
 	size_t max = c->tp->lim.max_msg_bytes + 1;
@@ -297,46 +182,10 @@ static int in_room(struct tp_conn *c, size_t *room)
 	return 0;
 }
 
-/* Feeds received TLS bytes to SSL and frames the plaintext. */
-static void tls_input(struct tp_conn *c, const char *p, size_t n)
-{
-	size_t room;
-	if (BIO_write(c->rbio, p, (int)n) != (int)n) {
-		conn_close(c, "TLS input buffer", true);
-		return;
-	}
-	if (c->state == TP_CONN_HANDSHAKE)
-		tls_handshake(c);
-	while (c->state == TP_CONN_OPEN) {
-		if (in_room(c, &room)) {
-			c->tp->st.rx_errors++;
-			conn_close(c, "message too large", true);
-			return;
-		}
-		ERR_clear_error();
-		int r = SSL_read(c->ssl, c->in.p + c->in.len,
-				 room > INT32_MAX ? INT32_MAX : (int)room);
-		if (r > 0) {
-			c->in.len += (size_t)r;
-			conn_frame(c);
-			continue;
-		}
-		int e = SSL_get_error(c->ssl, r);
-		if (e == SSL_ERROR_WANT_READ)
-			break;
-		if (e == SSL_ERROR_ZERO_RETURN)
-			conn_close(c, "TLS closed by peer", false);
-		else
-			tls_fail(c, "TLS read");
-		return;
-	}
-	tls_out(c);
-}
-
 /* --- connections ---------------------------------------------------------- */
 
 /* Writes queued output until the socket would block. */
-static void conn_flush(struct tp_conn *c)
+void tp_conn_flush(struct tp_conn *c)
 {
 	struct tp_buf *b = &c->out;
 	while (b->off < b->len) {
@@ -348,14 +197,14 @@ static void conn_flush(struct tp_conn *c)
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
 			c->tp->st.tx_errors++;
-			conn_close(c, strerror(errno), true);
+			tp_conn_close(c, strerror(errno), true);
 			return;
 		}
 		tp_buf_drop(b, (size_t)n);
 		c->last_ms = loop_now_ms(c->tp->loop);
 	}
 	if (c->state == TP_CONN_DRAINING && b->off >= b->len) {
-		conn_close(c, "closed after framing error", false);
+		tp_conn_close(c, "closed after framing error", false);
 		return;
 	}
 	conn_events(c);
@@ -364,7 +213,7 @@ static void conn_flush(struct tp_conn *c)
 /* Queues (and tries to send) one message. Returns 0 or -errno. */
 static int conn_send(struct tp_conn *c, const void *buf, size_t len)
 {
-	size_t max = out_max(c->tp);
+	size_t max = tp_out_max(c->tp);
 	int r = 0;
 	switch (c->state) {
 	case TP_CONN_CONNECTING:
@@ -376,12 +225,12 @@ static int conn_send(struct tp_conn *c, const void *buf, size_t len)
 		if (c->out.len - c->out.off > max || len > max)
 			return -ENOBUFS;
 		if (c->proto == SIP_PROTO_TLS)
-			r = tls_write(c, buf, len);
+			r = tp_tls_write(c, buf, len);
 		else
 			r = tp_buf_add(&c->out, buf, len, max);
 		if (r)
 			return r;
-		conn_flush(c);
+		tp_conn_flush(c);
 		return c->state == TP_CONN_CLOSED ? -ECONNRESET : 0;
 	case TP_CONN_DRAINING:
 	case TP_CONN_CLOSED:
@@ -398,7 +247,7 @@ static void conn_drain(struct tp_conn *c, const char *why)
 	log_debug("sip tp: %s conn %u from %s: %s", sip_proto_name(c->proto),
 		  c->id, sip_sa_hostport(&c->remote, a, sizeof(a)), why);
 	if (c->state != TP_CONN_OPEN || c->out.off >= c->out.len) {
-		conn_close(c, why, false);
+		tp_conn_close(c, why, false);
 		return;
 	}
 	c->state = TP_CONN_DRAINING;
@@ -423,7 +272,7 @@ static void conn_keepalive(struct tp_conn *c, const char *p, size_t n)
 }
 
 /* Frames and passes up every complete message in c->in (§18.3). */
-static void conn_frame(struct tp_conn *c)
+void tp_conn_frame(struct tp_conn *c)
 {
 	struct sip_tp *tp = c->tp;
 	struct tp_buf *b = &c->in;
@@ -466,30 +315,30 @@ static void conn_read(struct tp_conn *c)
 			return;
 		if (c->ssl) {
 			n = recv(c->fd, tmp, sizeof(tmp), 0);
-		} else if (in_room(c, &room)) {
+		} else if (tp_conn_in_room(c, &room)) {
 			c->tp->st.rx_errors++;
-			conn_close(c, "message too large", true);
+			tp_conn_close(c, "message too large", true);
 			return;
 		} else {
 			n = recv(c->fd, c->in.p + c->in.len, room, 0);
 		}
 		if (n == 0) {
-			conn_close(c, "closed by peer", false);
+			tp_conn_close(c, "closed by peer", false);
 			return;
 		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				conn_close(c, strerror(errno), true);
+				tp_conn_close(c, strerror(errno), true);
 			return;
 		}
 		c->last_ms = loop_now_ms(c->tp->loop);
 		if (c->ssl) {
-			tls_input(c, tmp, (size_t)n);
+			tp_tls_input(c, tmp, (size_t)n);
 		} else {
 			c->in.len += (size_t)n;
-			conn_frame(c);
+			tp_conn_frame(c);
 		}
 	}
 }
@@ -501,16 +350,16 @@ static void conn_established(struct tp_conn *c)
 	if (getsockname(c->fd, (struct sockaddr *)&c->local, &sl))
 		memset(&c->local, 0, sizeof(c->local));
 	if (c->proto != SIP_PROTO_TLS) {
-		conn_opened(c);
-		conn_flush(c);
+		tp_conn_opened(c);
+		tp_conn_flush(c);
 		return;
 	}
-	if (tls_start(c, true)) {
-		conn_close(c, "out of memory", true);
+	if (tp_tls_start(c, true)) {
+		tp_conn_close(c, "out of memory", true);
 		return;
 	}
-	tls_handshake(c);
-	tls_out(c);
+	tp_tls_handshake(c);
+	tp_tls_out(c);
 }
 
 /* EPOLLOUT on a connecting socket: connect(2) finished. */
@@ -522,7 +371,7 @@ static void conn_connected(struct tp_conn *c)
 		err = errno;
 	if (err) {
 		c->tp->st.tx_errors++;
-		conn_close(c, strerror(err), true);
+		tp_conn_close(c, strerror(err), true);
 		return;
 	}
 	conn_established(c);
@@ -536,12 +385,12 @@ static void conn_io(struct loop_io *io, uint32_t events)
 		conn_connected(c);
 		return;
 	case TP_CONN_DRAINING:
-		conn_flush(c);
+		tp_conn_flush(c);
 		return;
 	case TP_CONN_HANDSHAKE:
 	case TP_CONN_OPEN:
 		if (events & EPOLLOUT)
-			conn_flush(c);
+			tp_conn_flush(c);
 		if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 			conn_read(c);
 		return;
@@ -562,17 +411,18 @@ static void conn_timer(struct loop_timer *t)
 	case TP_CONN_HANDSHAKE:
 		if (c->outgoing)
 			tp->st.tx_errors++;
-		conn_close(c,
-			   c->state == TP_CONN_CONNECTING ? "connect timeout"
-							  : "handshake timeout",
-			   true);
+		tp_conn_close(c,
+			      c->state == TP_CONN_CONNECTING
+				  ? "connect timeout"
+				  : "handshake timeout",
+			      true);
 		return;
 	case TP_CONN_DRAINING:
-		conn_close(c, "drain timeout", false);
+		tp_conn_close(c, "drain timeout", false);
 		return;
 	case TP_CONN_OPEN:
 		if (now - c->last_ms >= idle) {
-			conn_close(c, "idle", false);
+			tp_conn_close(c, "idle", false);
 			return;
 		}
 		loop_timer_start(tp->loop, t, c->last_ms + idle - now);
@@ -685,8 +535,8 @@ static void lsn_accept(struct loop_io *io, uint32_t events)
 		log_debug("sip tp: %s conn %u from %s accepted",
 			  sip_proto_name(l->proto), c->id,
 			  sip_sa_hostport(&ss, a, sizeof(a)));
-		if (tls && tls_start(c, false))
-			conn_close(c, "out of memory", true);
+		if (tls && tp_tls_start(c, false))
+			tp_conn_close(c, "out of memory", true);
 	}
 }
 
@@ -795,7 +645,7 @@ int tp_stream_send(struct sip_tp *tp, struct sip_peer *to, const void *buf,
 void tp_stream_free(struct sip_tp *tp)
 {
 	while (tp->conns)
-		conn_close(tp->conns, "shut down", false);
+		tp_conn_close(tp->conns, "shut down", false);
 	while (tp->dead) {
 		struct tp_conn *c = tp->dead;
 		loop_defer_cancel(tp->loop, &c->defer);

@@ -17,13 +17,14 @@
 static const enum media_io_mode modes[] = {MEDIA_IO_SYSCALLS, MEDIA_IO_URING};
 static const char *const mode_names[] = {"syscalls", "io_uring"};
 
-/* Sets up io in mode m; false (with a note) if io_uring is not allowed
- * here, which gwd's `auto` handles the same way. */
-static bool io_up(struct media_io *io, struct loop **l, int m)
+/* Sets up io in mode m with latency callback fn; false (with a note) if
+ * io_uring is not allowed here, which gwd's `auto` handles the same way. */
+static bool io_up(struct media_io *io, struct loop **l, int m,
+		  media_io_lat_fn *fn)
 {
 	if (loop_new(l))
 		return false;
-	int rc = media_io_init(io, *l, modes[m], NULL, NULL);
+	int rc = media_io_init(io, *l, modes[m], fn, NULL);
 	if (rc) {
 		printf("    %s not available here: %s\n", mode_names[m],
 		       strerror(-rc));
@@ -51,6 +52,30 @@ static int udp_socket(struct sockaddr_storage *ss)
 	    getsockname(fd, (struct sockaddr *)a, &l))
 		return -1;
 	return fd;
+}
+
+/* A B-channel socketpair (sp) and two UDP sockets (u1, u2) bound on
+ * 127.0.0.1 at ua, ub: what each test sends and receives on. */
+struct socks {
+	int sp[2], u1, u2;
+	struct sockaddr_storage ua, ub;
+};
+
+static bool socks_open(struct socks *k)
+{
+	k->u1 = udp_socket(&k->ua);
+	k->u2 = udp_socket(&k->ub);
+	return !socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, k->sp) &&
+	       k->u1 >= 0 && k->u2 >= 0;
+}
+
+static void socks_close(struct socks *k)
+{
+	for (int i = 0; i < 2; i++)
+		if (k->sp[i] >= 0)
+			close(k->sp[i]);
+	close(k->u1);
+	close(k->u2);
 }
 
 static char trail[16];
@@ -83,14 +108,12 @@ TEST(receives_run_datagrams_first_and_report_eagain)
 	for (int m = 0; m < 2; m++) {
 		struct media_io io;
 		struct loop *l;
-		if (!io_up(&io, &l, m))
+		if (!io_up(&io, &l, m, NULL))
 			continue;
-		int sp[2];
-		CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0,
-				 sp) == 0);
-		struct sockaddr_storage ua, ub;
-		int u1 = udp_socket(&ua), u2 = udp_socket(&ub);
-		CHECK(u1 >= 0 && u2 >= 0);
+		struct socks k;
+		CHECK(socks_open(&k));
+		int *sp = k.sp, u1 = k.u1, u2 = k.u2;
+		struct sockaddr_storage ua = k.ua, ub = k.ub;
 		CHECK(sendto(u1, "rtp!", 4, 0, (struct sockaddr *)&ub,
 			     sizeof(struct sockaddr_in)) == 4);
 		CHECK(write(sp[1], "0123456789", 10) == 10);
@@ -138,7 +161,7 @@ TEST(receives_run_datagrams_first_and_report_eagain)
 		media_io_recv(&io, &t);
 		CHECK(loop_run_once(l, 0) == 0);
 		CHECK_INT(results[0], 64);
-		close(sp[0]), close(sp[1]), close(u1), close(u2);
+		socks_close(&k);
 		io_down(&io, l);
 	}
 }
@@ -161,19 +184,12 @@ TEST(sends_are_counted_when_flushed)
 	for (int m = 0; m < 2; m++) {
 		struct media_io io;
 		struct loop *l;
-		if (loop_new(&l))
+		if (!io_up(&io, &l, m, on_lat))
 			continue;
-		int rc = media_io_init(&io, l, modes[m], on_lat, NULL);
-		if (rc) {
-			printf("    %s not available here\n", mode_names[m]);
-			loop_free(l);
-			continue;
-		}
-		int sp[2];
-		CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0,
-				 sp) == 0);
-		struct sockaddr_storage ua, ub;
-		int u1 = udp_socket(&ua), u2 = udp_socket(&ub);
+		struct socks k;
+		CHECK(socks_open(&k));
+		int *sp = k.sp, u1 = k.u1, u2 = k.u2;
+		struct sockaddr_storage ub = k.ub;
 		uint64_t ok = 0, again = 0, err = 0;
 		nlat = 0;
 		struct media_io_count c = {.ok = &ok,
@@ -202,11 +218,12 @@ TEST(sends_are_counted_when_flushed)
 		CHECK(full > 0);
 		char msg[8] = "again";
 		media_io_send(&io, sp[0], msg, 5, NULL, &c);
-		memcpy(msg, "XXXXX", 5);
+		memset(msg, 0, sizeof(msg));
 		media_io_flush(&io);
 		CHECK_INT(again, 1);
 		/* the peer gone: an error */
 		close(sp[1]);
+		sp[1] = -1;
 		media_io_send(&io, sp[0], "gone", 4, NULL, &c);
 		media_io_flush(&io);
 		CHECK_INT(err, 1);
@@ -227,7 +244,7 @@ TEST(sends_are_counted_when_flushed)
 		}
 		CHECK_INT(got, 1500);
 		CHECK(in_order);
-		close(sp[0]), close(u1), close(u2);
+		socks_close(&k);
 		io_down(&io, l);
 	}
 }
