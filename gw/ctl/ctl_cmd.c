@@ -327,11 +327,13 @@ static int cmd_media(void *arg, const struct json_doc *d, int req,
 	json_kv_uint(o, "batches", io.batches);
 	json_kv_uint(o, "ops", io.ops);
 	json_kv_uint(o, "enters", io.enters);
+	json_kv_uint(o, "rereads", io.rereads);
 	json_obj_end(o);
 	json_key(o, "latency");
 	json_obj_begin(o);
 	put_latency(o, "tdm_to_rtp", gw->media, MEDIA_LAT_TDM_TO_RTP);
 	put_latency(o, "block", gw->media, MEDIA_LAT_BLOCK);
+	put_latency(o, "tdm_wait", gw->media, MEDIA_LAT_TDM_WAIT);
 	json_obj_end(o);
 	if (json_obj_bool(d, req, "clear", false))
 		media_latency_clear(gw->media);

@@ -22,7 +22,11 @@
 #include "media_lat.h"
 
 #define MEDIA_MAX_WORKERS     64
-#define MEDIA_BLOCKS_PER_WAKE 8 /* bound the work per readiness event */
+#define MEDIA_BLOCKS_PER_WAKE 8	      /* bound the work per readiness event */
+#define MEDIA_NS_PER_SAMPLE   125000u /* 8000 Hz */
+/* the TDM clock's fastest read forgets 1/2000 of a period per block
+ * (500 ppm: more than a T1/E1 clock drifts from the host's) */
+#define MEDIA_TDM_DRIFT_DIV 2000u
 
 enum media_msg_type {
 	MEDIA_MSG_START,
@@ -80,8 +84,10 @@ struct media_chan {
 	struct loop_io io;		/* worker side */
 	struct media_io_rx rx;		/* B-channel read, batched */
 	uint8_t rxblk[TDM_MAX_BLOCK];
-	unsigned mw_phase;     /* milliwatt position */
-	struct media_stats st; /* written by the worker */
+	struct media_lag rx_lag; /* B-channel reads against the TDM clock */
+	uint64_t rx_samples;	 /* read since the channel started */
+	unsigned mw_phase;	 /* milliwatt position */
+	struct media_stats st;	 /* written by the worker */
 };
 
 struct media {
@@ -180,9 +186,9 @@ static void io_lat(void *arg, int kind, uint64_t ns)
 
 /* Plays blk on the B-channel: a batched send where the back end allows
  * it (counted when the batch is flushed), else a write now. For a bridge
- * the latency counted is read (t_read) -> write. */
+ * the latency counted is ready (t_ready) -> write. */
 static void chan_write(struct media_chan *c, const uint8_t *blk, size_t n,
-		       uint64_t t_read)
+		       uint64_t t_ready)
 {
 	struct tdm_bchan *b = c->conf.bchan;
 	bool bridge = c->conf.mode == MEDIA_MODE_BRIDGE;
@@ -193,7 +199,7 @@ static void chan_write(struct media_chan *c, const uint8_t *blk, size_t n,
 		    .err = &c->st.tdm_tx_errors,
 		    .bchan = b,
 		    .lat = bridge ? MEDIA_LAT_BLOCK : -1,
-		    .t_ref = t_read,
+		    .t_ref = t_ready,
 		};
 		media_io_send(&c->w->io, b->fd, blk, n, NULL, &cnt);
 		return;
@@ -202,20 +208,21 @@ static void chan_write(struct media_chan *c, const uint8_t *blk, size_t n,
 	if (w == (ssize_t)n) {
 		media_stat_add(&c->st.tdm_tx_blocks, 1);
 		if (bridge)
-			lat_add(c->w, MEDIA_LAT_BLOCK, media_now_ns() - t_read);
+			lat_add(c->w, MEDIA_LAT_BLOCK,
+				media_now_ns() - t_ready);
 	} else if (w == -EAGAIN)
 		media_stat_add(&c->st.tdm_tx_full, 1);
 	else
 		media_stat_add(&c->st.tdm_tx_errors, 1);
 }
 
-/* One block read at t_read (CLOCK_MONOTONIC ns): process, write back, and
- * count what the gateway itself added (not the packetisation wait, not
- * the jitter buffer): read -> send of the packet its last sample
- * completed (counted by the bridge's send), and read -> write of the
- * block produced. */
+/* One block read at t_read (CLOCK_MONOTONIC ns), there to read since
+ * t_ready: process, write back, and count what the gateway itself added
+ * (not the packetisation wait, not the jitter buffer): ready -> send of
+ * the packet its last sample completed (counted by the bridge's send),
+ * and ready -> write of the block produced. */
 static void chan_block(struct media_chan *c, uint8_t *blk, size_t n,
-		       uint64_t t_read)
+		       uint64_t t_read, uint64_t t_ready)
 {
 	switch (c->conf.mode) {
 	case MEDIA_MODE_LOOPBACK:
@@ -227,7 +234,8 @@ static void chan_block(struct media_chan *c, uint8_t *blk, size_t n,
 		tdm_idle_fill(c->conf.law, blk, n);
 		break;
 	case MEDIA_MODE_BRIDGE: {
-		unsigned ev = media_bridge_block(c->br, blk, n, t_read);
+		unsigned ev =
+		    media_bridge_block(c->br, blk, n, t_read, t_ready);
 		if (ev & MEDIA_BRIDGE_EV_TIMEOUT) {
 			c->timeout_msg.type = MEDIA_MSG_RTP_TIMEOUT;
 			c->timeout_msg.chan = c;
@@ -245,12 +253,18 @@ static void chan_block(struct media_chan *c, uint8_t *blk, size_t n,
 		break;
 	}
 	}
-	chan_write(c, blk, n, t_read);
+	chan_write(c, blk, n, t_ready);
 }
 
-/* One B-channel read's result n (a byte count or -errno) in blk, read
- * at t_read: counted, and the block processed. False when there is
- * nothing more to read now. */
+/*
+ * One B-channel read's result n (a byte count or -errno) in blk, read at
+ * t_read: counted, and the block processed. The block's latency counts
+ * from when it was there to be read: t_read less the time it waited
+ * behind others, judged on the TDM clock (media_lag). Returns true when
+ * it waited a block period or more, so that the next block is already
+ * queued: the caller reads again now, instead of one block per round,
+ * which under load never catches up.
+ */
 static bool chan_rx(struct media_chan *c, uint8_t *blk, ssize_t n,
 		    uint64_t t_read)
 {
@@ -261,20 +275,29 @@ static bool chan_rx(struct media_chan *c, uint8_t *blk, ssize_t n,
 		return false;
 	}
 	media_stat_add(&c->st.tdm_rx_blocks, 1);
-	chan_block(c, blk, (size_t)n,
-		   c->conf.mode == MEDIA_MODE_BRIDGE ? t_read : 0);
-	return true;
+	uint64_t period = (uint64_t)n * MEDIA_NS_PER_SAMPLE;
+	uint64_t wait = media_lag_update(
+	    &c->rx_lag, (int64_t)(t_read - c->rx_samples * MEDIA_NS_PER_SAMPLE),
+	    (int64_t)(period / MEDIA_TDM_DRIFT_DIV));
+	c->rx_samples += (uint64_t)n;
+	if (c->conf.mode == MEDIA_MODE_BRIDGE) {
+		lat_add(c->w, MEDIA_LAT_TDM_WAIT, wait);
+		chan_block(c, blk, (size_t)n, t_read,
+			   wait < t_read ? t_read - wait : t_read);
+	} else
+		chan_block(c, blk, (size_t)n, 0, 0);
+	return wait >= period - period / 8;
 }
 
-/* A batched B-channel read came back (worker). One block per readiness
- * event: the loop is level-triggered, so a second block queued behind it
- * is seen on the next round. Its latency counts from the round's reads,
- * not from when its turn in the round came. */
+/* A batched B-channel read came back (worker). A block that waited has
+ * the next one behind it: read again in this batch. */
 static void chan_rx_done(struct media_io_rx *rx, ssize_t res)
 {
 	struct media_chan *c = rx->arg;
-	chan_rx(c, c->rxblk, tdm_bchan_recv_result(c->conf.bchan, res, rx->cap),
-		media_io_rx_ns(&c->w->io));
+	if (chan_rx(c, c->rxblk,
+		    tdm_bchan_recv_result(c->conf.bchan, res, rx->cap),
+		    media_io_rx_ns(&c->w->io)))
+		media_io_recv_more(&c->w->io, rx);
 }
 
 static void chan_readable(struct loop_io *io, uint32_t events)
@@ -298,6 +321,8 @@ static void chan_begin(struct media_worker *w, struct media_chan *c)
 	uint8_t idle[TDM_MAX_BLOCK];
 	struct tdm_bchan *b = c->conf.bchan;
 	tdm_bchan_flush(b);
+	c->rx_lag = (struct media_lag){0};
+	c->rx_samples = 0;
 	tdm_idle_fill(c->conf.law, idle, b->blocksize);
 	for (unsigned i = 0; i < tdm_tx_prefill(b->span); i++)
 		tdm_bchan_write(b, idle, b->blocksize);
@@ -696,6 +721,7 @@ void media_io_totals(const struct media *m, struct media_io_totals *t)
 		t->batches += __atomic_load_n(&io->batches, __ATOMIC_RELAXED);
 		t->ops += __atomic_load_n(&io->ops, __ATOMIC_RELAXED);
 		t->enters += __atomic_load_n(&io->enters, __ATOMIC_RELAXED);
+		t->rereads += __atomic_load_n(&io->rereads, __ATOMIC_RELAXED);
 	}
 }
 

@@ -206,13 +206,20 @@ unsigned media_chan_count(const struct media *m);
  * (rtp_jitter_us: the largest of the running ones). Signalling thread. */
 void media_totals(const struct media *m, struct media_stats *st);
 
-/* What the workers measure per block of a bridged channel, in ns. */
+/*
+ * What the workers measure per block of a bridged channel, in ns, from
+ * when the block was there to read: the read time less how long it
+ * waited behind the fastest read of its channel, on the TDM clock
+ * (media_lag), so that time spent queued in the B-channel counts too.
+ */
 enum media_lat_kind {
-	MEDIA_LAT_TDM_TO_RTP, /* B-channel read -> sendto of the packet the
+	MEDIA_LAT_TDM_TO_RTP, /* block ready -> sendto of the packet the
 				 block completed (no packetisation wait) */
-	MEDIA_LAT_BLOCK,      /* B-channel read -> write of the block played
+	MEDIA_LAT_BLOCK,      /* block ready -> write of the block played
 				 (the worker's work both ways; no jitter
 				 buffer delay) */
+	MEDIA_LAT_TDM_WAIT,   /* block ready -> read: the part of both that
+				 was queueing before the worker got to it */
 	MEDIA_LAT_KINDS,
 };
 /* A snapshot of the workers' histograms of kind k merged into *h. */
@@ -228,6 +235,9 @@ struct media_io_totals {
 	uint64_t batches; /* rounds of batched receives */
 	uint64_t ops;	  /* operations through io_uring */
 	uint64_t enters;  /* io_uring submissions (system calls) */
+	uint64_t rereads; /* RTP receives made again in a batch: packets
+			     that had waited in the socket, with more
+			     behind them */
 };
 /* Signalling thread: sums every worker's figures into t. */
 void media_io_totals(const struct media *m, struct media_io_totals *t);

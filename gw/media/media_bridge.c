@@ -332,7 +332,10 @@ static void rx_event(struct media_bridge *b, const struct rtp_hdr *h,
 	}
 }
 
-static void rx_packet(struct media_bridge *b, const uint8_t *buf, size_t n,
+/* One packet from the RTP socket, read at now_s (samples). Returns true
+ * when it was audio that waited a packet time or more longer than the
+ * fastest recent one: then more are likely queued behind it. */
+static bool rx_packet(struct media_bridge *b, const uint8_t *buf, size_t n,
 		      const struct sockaddr_storage *from, uint64_t now_s)
 {
 	struct rtp_hdr h;
@@ -360,20 +363,25 @@ static void rx_packet(struct media_bridge *b, const uint8_t *buf, size_t n,
 	media_stat_set(&b->st->rtp_rx_lost, lost > 0 ? (uint64_t)lost : 0);
 	media_stat_set(&b->st->rtp_jitter_us,
 		       (uint64_t)rtp_source_jitter(&b->src) * 125);
-	return;
+	return audio && len && rtp_source_wait(&b->src) >= len;
 other:
 	media_stat_inc(&b->st->rtp_rx_other);
+	return false;
 }
 
 /* A batched RTP read came back; an error (EAGAIN, or an ICMP error on
- * the socket) waits for the next readiness. */
+ * the socket) waits for the next readiness. A packet that waited in the
+ * socket (the worker was late) has others behind it: they are read in
+ * this batch too, before the blocks they play into, instead of one per
+ * round, which under load never caught up. */
 static void rtp_rx_done(struct media_io_rx *rx, ssize_t res)
 {
 	struct media_bridge *b = rx->arg;
 	if (res < 0)
 		return;
-	rx_packet(b, b->rxbuf, (size_t)res, &rx->from,
-		  media_io_rx_ns(b->mio) / BRIDGE_NS_PER_SAMPLE);
+	if (rx_packet(b, b->rxbuf, (size_t)res, &rx->from,
+		      media_io_rx_ns(b->mio) / BRIDGE_NS_PER_SAMPLE))
+		media_io_recv_more(b->mio, rx);
 }
 
 static void rtp_readable(struct loop_io *io, uint32_t events)
@@ -529,9 +537,9 @@ static bool tones_act(struct media_bridge *b)
 /* B-channel -> RTP: stage the block in the payload law (through the echo
  * canceller when it runs), send full packets (RFC 3551 §4.1: marker on
  * the first of a talkspurt). Each audio packet's send counts the latency
- * from t_read, when the block was read (CLOCK_MONOTONIC ns). */
+ * from t_ready, when the block was there to read (CLOCK_MONOTONIC ns). */
 static void tx_block(struct media_bridge *b, const uint8_t *blk, size_t n,
-		     uint64_t t_read)
+		     uint64_t t_ready)
 {
 	uint8_t *dst = b->stage + b->staged;
 	bool mute = false, ec = ec_running(b);
@@ -568,7 +576,7 @@ static void tx_block(struct media_bridge *b, const uint8_t *blk, size_t n,
 				 rtp_sender_next(&b->tx, pkt, sizeof(pkt),
 						 b->stage + off, b->ptime,
 						 b->ptime),
-				 MEDIA_LAT_TDM_TO_RTP, t_read);
+				 MEDIA_LAT_TDM_TO_RTP, t_ready);
 		} else {
 			rtp_sender_gap(&b->tx, b->ptime);
 		}
@@ -604,12 +612,12 @@ static void rx_block(struct media_bridge *b, uint8_t *blk, size_t n,
 }
 
 unsigned media_bridge_block(struct media_bridge *b, uint8_t *blk, size_t n,
-			    uint64_t now)
+			    uint64_t now, uint64_t t_ready)
 {
 	unsigned ev = 0;
 	for (size_t off = 0; off < n; off += JB_BLOCK_MAX) {
 		size_t k = n - off < JB_BLOCK_MAX ? n - off : JB_BLOCK_MAX;
-		tx_block(b, blk + off, k, now);
+		tx_block(b, blk + off, k, t_ready);
 		rx_block(b, blk + off, k, now / BRIDGE_NS_PER_SAMPLE + off);
 		if (tones_act(b))
 			ev |= MEDIA_BRIDGE_EV_TONE;
@@ -617,7 +625,10 @@ unsigned media_bridge_block(struct media_bridge *b, uint8_t *blk, size_t n,
 	/* RTCP on the block clock; the SR's RTP time is that of the sample
 	 * read now: the next packet's first plus what is staged for it */
 	media_rtcp_tick(&b->rtcp, now, b->tx.ts + (uint32_t)b->staged);
+	/* a packet read after this block (a later pass of the batch) is
+	 * newer than now */
 	if (!b->rc.timeout_s || !b->rc.recv || b->timeout_sent ||
+	    now < b->last_rx_ns ||
 	    now - b->last_rx_ns < (uint64_t)b->rc.timeout_s * 1000000000u)
 		return ev;
 	b->timeout_sent = true;

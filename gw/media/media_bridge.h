@@ -50,14 +50,15 @@ enum media_bridge_ev {
 
 /*
  * Worker: one B-channel block of n samples in span law was read into blk
- * at now (CLOCK_MONOTONIC ns): sends what is due as RTP (through the
- * attached media_io, which counts each audio packet's latency from now)
- * and replaces blk with the n samples to play. Returns enum media_bridge_ev
+ * at now (CLOCK_MONOTONIC ns), having been there to read since t_ready
+ * (<= now): sends what is due as RTP (through the attached media_io,
+ * which counts each audio packet's latency from t_ready) and replaces blk
+ * with the n samples to play. Returns enum media_bridge_ev
  * bits: _TIMEOUT once, the first time the RTP inactivity timeout has
  * passed; _TONE when connect tones not seen before were detected (and
  * acted on).
  */
 unsigned media_bridge_block(struct media_bridge *b, uint8_t *blk, size_t n,
-			    uint64_t now);
+			    uint64_t now, uint64_t t_ready);
 
 #endif

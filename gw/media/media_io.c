@@ -166,22 +166,63 @@ static void run_list(struct media_io_rx *rx)
 /* The batch: every pending receive in one submission, then the results
  * (RTP before B-channel blocks, so a packet that arrived is in the jitter
  * buffer before the block it plays into), then the sends they made. */
+static struct media_io_rx *take(struct media_io_rx **head,
+				struct media_io_rx ***tail)
+{
+	struct media_io_rx *l = *head;
+	*head = NULL;
+	*tail = head;
+	return l;
+}
+
+/* The receives asked for again (media_io_recv_more), pass by pass; what
+ * is still asked for after the last pass waits for its readiness. */
+static void read_more(struct media_io *io)
+{
+	for (unsigned pass = 0; io->more && pass < MEDIA_IO_MORE_PASSES;
+	     pass++) {
+		struct media_io_rx *l = take(&io->more, &io->more_tail);
+		for (struct media_io_rx *rx = l; rx; rx = rx->next) {
+			prep_rx(io, rx);
+			media_stat_inc(&io->rereads);
+		}
+		media_io_flush(io);
+		io->rx_ns = media_now_ns();
+		run_list(l);
+	}
+	for (struct media_io_rx *rx = take(&io->more, &io->more_tail); rx;) {
+		struct media_io_rx *next = rx->next;
+		rx->queued = false;
+		rx->next = NULL;
+		rx = next;
+	}
+}
+
+/* The batch: every pending receive in one submission, then the results
+ * (RTP before B-channel blocks, so a packet that arrived is in the jitter
+ * buffer before the block it plays into, and so is a backlog behind it),
+ * then the blocks queued behind those read, then the sends they made. */
 static void run_batch(struct loop_defer *d)
 {
 	struct media_io *io = d->arg;
-	struct media_io_rx *dg = io->dgram, *st = io->stream;
-	io->dgram = io->stream = NULL;
-	io->dgram_tail = &io->dgram;
-	io->stream_tail = &io->stream;
+	struct media_io_rx *dg = take(&io->dgram, &io->dgram_tail);
+	struct media_io_rx *st = take(&io->stream, &io->stream_tail);
+	if (!dg && !st) {
+		media_io_flush(io); /* sends made outside a batch */
+		return;
+	}
 	for (struct media_io_rx *rx = dg; rx; rx = rx->next)
 		prep_rx(io, rx);
 	for (struct media_io_rx *rx = st; rx; rx = rx->next)
 		prep_rx(io, rx);
 	media_io_flush(io);
-	io->rx_ns = media_now_ns();
+	uint64_t t = io->rx_ns = media_now_ns();
 	media_stat_inc(&io->batches);
 	run_list(dg);
+	read_more(io);
+	io->rx_ns = t; /* the blocks were read with the first pass */
 	run_list(st);
+	read_more(io);
 	media_io_flush(io);
 }
 
@@ -234,6 +275,7 @@ int media_io_init(struct media_io *io, struct loop *l, enum media_io_mode mode,
 	io->lat_arg = lat_arg;
 	io->dgram_tail = &io->dgram;
 	io->stream_tail = &io->stream;
+	io->more_tail = &io->more;
 	if (mode == MEDIA_IO_SYSCALLS)
 		return 0;
 	struct io_uring *r = calloc(1, sizeof(*r));
@@ -287,6 +329,16 @@ void media_io_recv(struct media_io *io, struct media_io_rx *rx)
 	loop_defer(io->loop, &io->defer, run_batch, io); /* idempotent */
 }
 
+void media_io_recv_more(struct media_io *io, struct media_io_rx *rx)
+{
+	if (rx->queued)
+		return;
+	rx->queued = true;
+	rx->next = NULL;
+	*io->more_tail = rx;
+	io->more_tail = &rx->next;
+}
+
 static bool unlink_rx(struct media_io_rx **head, struct media_io_rx ***tail,
 		      struct media_io_rx *rx)
 {
@@ -304,7 +356,8 @@ void media_io_cancel(struct media_io *io, struct media_io_rx *rx)
 {
 	if (!rx->queued)
 		return;
-	if (!unlink_rx(&io->dgram, &io->dgram_tail, rx))
+	if (!unlink_rx(&io->dgram, &io->dgram_tail, rx) &&
+	    !unlink_rx(&io->more, &io->more_tail, rx))
 		unlink_rx(&io->stream, &io->stream_tail, rx);
 	rx->queued = false;
 	rx->next = NULL;
@@ -351,6 +404,9 @@ void media_io_send(struct media_io *io, int fd, const void *buf, size_t len,
 				   MSG_DONTWAIT | MSG_NOSIGNAL);
 	}
 	io_uring_sqe_set_data64(s, (uint64_t)(uintptr_t)t | TAG_TX);
+	/* made outside a batch (a block read directly, a timer): flushed
+	 * when the loop's current dispatch is done */
+	loop_defer(io->loop, &io->defer, run_batch, io);
 }
 
 void media_io_flush(struct media_io *io)

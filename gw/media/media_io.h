@@ -80,14 +80,16 @@ struct media_io {
 	struct loop_defer defer;
 	struct media_io_rx *dgram, **dgram_tail; /* pending, RTP first */
 	struct media_io_rx *stream, **stream_tail;
-	struct media_io_tx *tx;	     /* pool */
-	struct media_io_tx *tx_free; /* free list */
-	unsigned inflight;	     /* submitted, not yet reaped */
-	uint64_t rx_ns;		     /* when this round's receives were made */
+	struct media_io_rx *more, **more_tail; /* read again this batch */
+	struct media_io_tx *tx;		       /* pool */
+	struct media_io_tx *tx_free;	       /* free list */
+	unsigned inflight;		       /* submitted, not yet reaped */
+	uint64_t rx_ns; /* when this round's receives were made */
 	media_io_lat_fn *lat_fn;
 	void *lat_arg;
 	/* worker-written with relaxed atomics (media_stat_inc) */
 	uint64_t batches, ops, enters;
+	uint64_t rereads; /* receives made again by media_io_recv_more() */
 };
 
 /*
@@ -119,6 +121,16 @@ static inline uint64_t media_io_rx_ns(const struct media_io *io)
 {
 	return io->rx_ns;
 }
+/*
+ * In a receive's done callback: reads the socket again in this batch,
+ * because what was just read says more is queued behind it (it waited in
+ * the socket). RTP is read again before the B-channel blocks are handled,
+ * blocks after them. Each batch reads again at most MEDIA_IO_MORE_PASSES
+ * times per kind; what is left waits for the socket's next readiness, so
+ * a flood cannot hold the worker in one batch.
+ */
+void media_io_recv_more(struct media_io *io, struct media_io_rx *rx);
+#define MEDIA_IO_MORE_PASSES 8
 /* Takes rx out of the pending batch, if it is there. */
 void media_io_cancel(struct media_io *io, struct media_io_rx *rx);
 
@@ -126,7 +138,8 @@ void media_io_cancel(struct media_io *io, struct media_io_rx *rx);
  * Sends len bytes of buf on fd: to `to` (a datagram socket), or on a
  * connected socket when to is NULL. buf is copied; the result is counted
  * in *cnt (copied) when the send completes: at once without io_uring,
- * else when the batch is flushed.
+ * else when the batch is flushed, at the latest when the loop's current
+ * dispatch is done.
  */
 void media_io_send(struct media_io *io, int fd, const void *buf, size_t len,
 		   const struct sockaddr_storage *to,

@@ -6,6 +6,17 @@
 
 #include "media_lat.h"
 
+uint64_t media_lag_update(struct media_lag *l, int64_t rel, int64_t creep)
+{
+	if (!l->have || rel < l->lo) {
+		l->lo = rel;
+		l->have = true;
+	}
+	uint64_t w = (uint64_t)(rel - l->lo);
+	l->lo += (int64_t)w < creep ? (int64_t)w : creep;
+	return w;
+}
+
 unsigned media_lat_bin(uint64_t ns)
 {
 	if (ns < MEDIA_LAT_LINEAR)

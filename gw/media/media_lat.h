@@ -7,6 +7,7 @@
 #ifndef GW_MEDIA_LAT_H
 #define GW_MEDIA_LAT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define MEDIA_LAT_LINEAR 16 /* values below this have a bin each */
@@ -36,5 +37,23 @@ uint64_t media_lat_count(const struct media_lat_hist *h);
  * bound of its bin capped at the largest value seen; 0 when empty.
  */
 uint64_t media_lat_pct(const struct media_lat_hist *h, double pct);
+
+/*
+ * How long the items of a periodic stream (B-channel blocks, RTP packets)
+ * waited before they were read, judged against the fastest recent one: a
+ * block read a block period or more after the fastest has others queued
+ * behind it. rel is an item's read time minus its place on the stream's
+ * own clock (block count times the period, an RTP timestamp), in any unit.
+ * The fastest forgets `creep` units per item, so a lasting shift of clock
+ * or path stops counting as waiting, while drift slower than that never
+ * starts to. Pure; zero-initialised means no item yet.
+ */
+struct media_lag {
+	int64_t lo; /* the fastest recent rel */
+	bool have;
+};
+/* Returns rel less the fastest recent rel (0 if this one is the fastest),
+ * then moves the fastest. */
+uint64_t media_lag_update(struct media_lag *l, int64_t rel, int64_t creep);
 
 #endif

@@ -276,6 +276,10 @@ enum rtp_src_event rtp_source_update(struct rtp_source *s,
 		j += d - ((j + 8) >> 4);
 		s->jitter_q4 = (uint32_t)(j < 0 ? 0 : j);
 	}
+	if (!s->have_transit)
+		s->lag.have = false;
+	uint64_t w = media_lag_update(&s->lag, transit, 1);
+	s->wait = w > UINT32_MAX ? UINT32_MAX : (uint32_t)w;
 	s->transit = transit;
 	s->have_transit = true;
 	return ev;
@@ -304,6 +308,11 @@ int32_t rtp_source_lost(const struct rtp_source *s)
 uint32_t rtp_source_jitter(const struct rtp_source *s)
 {
 	return s->jitter_q4 >> 4;
+}
+
+uint32_t rtp_source_wait(const struct rtp_source *s)
+{
+	return s->have_transit ? s->wait : 0;
 }
 
 uint32_t rtcp_ntp_mid32(uint64_t ntp)

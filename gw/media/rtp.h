@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "media_lat.h"
+
 #define RTP_VERSION	   2
 #define RTP_HDR_LEN	   12 /* bytes, without CSRCs and extension */
 #define RTP_MAX_CSRC	   15
@@ -112,10 +114,12 @@ struct rtp_source {
 	uint32_t received_prior;
 	int64_t transit; /* last relative transit time (A.8) */
 	bool have_transit;
-	uint32_t jitter_q4; /* interarrival jitter * 16, timestamp units */
-	uint64_t octets;    /* payload octets received */
-	uint32_t restarts;  /* resets by seq restart or SSRC change */
-	uint32_t lsr;	    /* middle 32 bits of the last SR's NTP time */
+	struct media_lag lag; /* transit against the fastest recent one */
+	uint32_t wait;	      /* the last packet's transit over that */
+	uint32_t jitter_q4;   /* interarrival jitter * 16, timestamp units */
+	uint64_t octets;      /* payload octets received */
+	uint32_t restarts;    /* resets by seq restart or SSRC change */
+	uint32_t lsr;	      /* middle 32 bits of the last SR's NTP time */
 	uint64_t lsr_arrival_ntp; /* when that SR arrived, NTP 32.32 */
 };
 
@@ -135,6 +139,14 @@ uint32_t rtp_source_ext_max(const struct rtp_source *s);
 int32_t rtp_source_lost(const struct rtp_source *s);
 /* Interarrival jitter in timestamp units (A.8). */
 uint32_t rtp_source_jitter(const struct rtp_source *s);
+/*
+ * How much later than the fastest recent packet the last one arrived, in
+ * timestamp units: network jitter, or time it spent queued in our socket
+ * (a packet that waited a packet time or more has others behind it). The
+ * fastest transit forgets one unit per packet, so a lasting change of
+ * path or clock stops counting as waiting.
+ */
+uint32_t rtp_source_wait(const struct rtp_source *s);
 /* Records a sender report from this source (for LSR/DLSR, §6.4.1). */
 void rtp_source_sr_received(struct rtp_source *s, uint64_t sr_ntp,
 			    uint64_t now_ntp);

@@ -209,18 +209,27 @@ def gwctl_media_sums_counters_and_added_latency():
               "%s percentiles ordered" % name, l)
     check(tx["p50_ns"] <= blk["p50_ns"] * 1.2, "sendto comes before the "
           "block write", tx, blk)
+    # both count from when the block was there to read; the wait before
+    # the read is part of each, block by block
+    wait = m["latency"]["tdm_wait"]
+    check_eq(wait["count"], blk["count"], "one wait figure per block")
+    check(wait["p50_ns"] <= wait["p99_ns"] <= wait["max_ns"] < 1e9 and
+          wait["p99_ns"] <= blk["p99_ns"] and
+          wait["max_ns"] <= blk["max_ns"], "waits within the latency",
+          wait, blk)
     io = m["io"]
     if uring_allowed():
         # media_io = auto: a block read, a block written, an RTP packet
         # each way per 20 ms, two submissions per round at most
         check(io["mode"] == "io_uring", "socket I/O mode", io)
         check(io["ops"] >= 3 * c["tdm_rx_blocks"], "operations", io, c)
-        check(0 < io["enters"] <= 2 * io["batches"] + io["ops"] / 256,
+        check(0 < io["enters"] <= 2 * io["batches"] + io["rereads"] +
+              io["ops"] / 256,
               "submissions per batch", io)
     else:
         check(io["mode"] == "syscalls", "socket I/O mode", io)
     rc, out, err = s.gw.gwctl("media")
-    check(rc == 0 and "TDM read -> RTP sent" in out and
+    check(rc == 0 and "TDM ready -> RTP sent" in out and
           "rtp_tx_packets" in out and "socket I/O " + io["mode"] in out,
           "gwctl media table", out, err)
     rc, out, err = s.gw.gwctl("media", "bogus")

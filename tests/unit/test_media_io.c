@@ -166,6 +166,107 @@ TEST(receives_run_datagrams_first_and_report_eagain)
 	}
 }
 
+static struct media_io *more_io;
+static void rx_more(struct media_io_rx *rx, ssize_t res)
+{
+	rx_done(rx, res);
+	if (res > 0)
+		media_io_recv_more(more_io, rx);
+}
+
+/* A receiver that asks for more gets its socket read again in the same
+ * batch, before the B-channel results, at most MEDIA_IO_MORE_PASSES
+ * times; the rest waits for the next round. */
+TEST(backlog_is_read_in_the_batch_before_blocks)
+{
+	for (int m = 0; m < 2; m++) {
+		struct media_io io;
+		struct loop *l;
+		if (!io_up(&io, &l, m, NULL))
+			continue;
+		struct socks k;
+		CHECK(socks_open(&k));
+		char pkt[2] = {'a', 0};
+		for (int i = 0; i < MEDIA_IO_MORE_PASSES + 2; i++, pkt[0]++)
+			CHECK(sendto(k.u1, pkt, 1, 0, (struct sockaddr *)&k.ub,
+				     sizeof(struct sockaddr_in)) == 1);
+		CHECK(write(k.sp[1], "blk", 3) == 3);
+		uint8_t tb[8], ubuf[8];
+		struct media_io_rx t, u;
+		static const char T[] = "t", U[] = "u";
+		rx_set(&t, k.sp[0], false, tb, sizeof(tb), T);
+		rx_set(&u, k.u2, true, ubuf, sizeof(ubuf), U);
+		u.done = rx_more;
+		more_io = &io;
+		ntrail = 0;
+		media_io_recv(&io, &t);
+		media_io_recv(&io, &u);
+		CHECK(loop_run_once(l, 0) == 0);
+		CHECK_STR(trail, "uuuuuuuuut");
+		CHECK_INT(ntrail, MEDIA_IO_MORE_PASSES + 2);
+		CHECK_INT(ubuf[0], 'a' + MEDIA_IO_MORE_PASSES);
+		CHECK_INT(io.rereads, MEDIA_IO_MORE_PASSES);
+		CHECK(!u.queued && !t.queued);
+		/* the last packet is read on the next round; the empty read
+		 * after it asks for nothing more */
+		ntrail = 0;
+		media_io_recv(&io, &u);
+		CHECK(loop_run_once(l, 0) == 0);
+		CHECK_STR(trail, "uu");
+		CHECK_INT(ubuf[0], 'a' + MEDIA_IO_MORE_PASSES + 1);
+		CHECK_INT(results[1], -EAGAIN);
+		/* blocks queued behind a block: read after the datagrams */
+		CHECK(write(k.sp[1], "b1", 2) == 2);
+		CHECK(write(k.sp[1], "b2", 2) == 2);
+		CHECK(sendto(k.u1, "y", 1, 0, (struct sockaddr *)&k.ub,
+			     sizeof(struct sockaddr_in)) == 1);
+		t.done = rx_more;
+		ntrail = 0;
+		uint64_t rereads = io.rereads;
+		media_io_recv(&io, &t);
+		media_io_recv(&io, &u);
+		CHECK(loop_run_once(l, 0) == 0);
+		CHECK_STR(trail, "uuttt");
+		CHECK_INT(results[2], 2);
+		CHECK_INT(results[3], 2);
+		CHECK_MEM(tb, 2, "b2");
+		CHECK_INT(results[4], -EAGAIN);
+		CHECK_INT(io.rereads - rereads, 3);
+		/* cancelled while asked for again: not read */
+		CHECK(sendto(k.u1, "x", 1, 0, (struct sockaddr *)&k.ub,
+			     sizeof(struct sockaddr_in)) == 1);
+		media_io_recv_more(&io, &u);
+		media_io_cancel(&io, &u);
+		CHECK(!u.queued && !io.more);
+		socks_close(&k);
+		io_down(&io, l);
+	}
+}
+
+/* A send made outside a batch (a B-channel read directly, a timer) goes
+ * out when the loop's dispatch is done, not when some later batch runs. */
+TEST(send_outside_a_batch_is_flushed_by_the_dispatch)
+{
+	for (int m = 0; m < 2; m++) {
+		struct media_io io;
+		struct loop *l;
+		if (!io_up(&io, &l, m, NULL))
+			continue;
+		struct socks k;
+		CHECK(socks_open(&k));
+		uint64_t ok = 0;
+		const struct media_io_count cnt = {.ok = &ok, .lat = -1};
+		media_io_send(&io, k.u1, "abc", 3, &k.ub, &cnt);
+		CHECK(loop_run_once(l, 0) == 0);
+		char b[8];
+		CHECK(recv(k.u2, b, sizeof(b), MSG_DONTWAIT) == 3);
+		CHECK_MEM(b, 3, "abc");
+		CHECK_INT(ok, 1);
+		socks_close(&k);
+		io_down(&io, l);
+	}
+}
+
 static uint64_t lat_ns[4];
 static int lat_kind[4];
 static unsigned nlat;

@@ -86,3 +86,34 @@ TEST(merge_and_clear)
 	CHECK_INT(media_lat_count(&a), 0);
 	CHECK_INT(a.max_ns, 0);
 }
+
+/* Blocks every 160 units, read with small delays, then a 70-unit stall:
+ * the wait is measured against the fastest read, a lasting shift is
+ * forgotten at the creep rate, and slow drift never counts. */
+TEST(lag_measures_the_wait_behind_the_fastest)
+{
+	struct media_lag l = {0};
+	CHECK_INT(media_lag_update(&l, 1000, 2), 0);
+	CHECK_INT(media_lag_update(&l, 1003, 2), 3);
+	CHECK_INT(l.lo, 1002); /* forgot 2 */
+	CHECK_INT(media_lag_update(&l, 999, 2), 0);
+	CHECK_INT(l.lo, 999);
+	/* a stall: three blocks read at once, 2, 1 and 0 periods late */
+	CHECK_INT(media_lag_update(&l, 999 + 320, 2), 320);
+	CHECK_INT(media_lag_update(&l, 999 + 160, 2), 158);
+	CHECK_INT(media_lag_update(&l, 999, 2), 0);
+	/* drift of one unit per item under a creep of two: never waits */
+	uint64_t most = 0;
+	for (int i = 0; i < 1000; i++) {
+		uint64_t w = media_lag_update(&l, 999 + i, 2);
+		most = w > most ? w : most;
+	}
+	CHECK(most <= 1);
+	/* a lasting 100-unit shift is forgotten in 50 items */
+	int64_t base = l.lo + 100;
+	uint64_t w = 0;
+	for (int i = 0; i < 50; i++)
+		w = media_lag_update(&l, base, 2);
+	CHECK(w <= 2);
+	CHECK_INT(media_lag_update(&l, base, 2), 0);
+}

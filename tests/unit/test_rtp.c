@@ -286,6 +286,45 @@ TEST(rtp_jitter_matches_a8)
 	CHECK(fabs((double)rtp_source_jitter(&s) - want) < want * 0.25);
 }
 
+/* How long a packet waited beyond the fastest recent one: 0 in a steady
+ * stream, a packet time per packet queued behind it after a stall, and a
+ * lasting path change forgotten one unit per packet. */
+TEST(rtp_wait_shows_a_backlog)
+{
+	struct rtp_source s;
+	rtp_source_init(&s);
+	uint32_t ts0 = 0xffffff00u, arr0 = 5000;
+	uint16_t seq = 0;
+	for (; seq < 50; seq++)
+		feed(&s, 9, seq, ts0 + seq * 160u, arr0 + seq * 160u + seq % 3);
+	/* jitter of 0..2 samples: the fastest creeps up to the middle */
+	CHECK(rtp_source_wait(&s) <= 2);
+	for (int k = 0; k < 5; k++, seq++)
+		feed(&s, 9, seq, ts0 + seq * 160u, arr0 + seq * 160u);
+	CHECK_INT(rtp_source_wait(&s), 0);
+	/* the reader stalls 60 ms: four packets are read at once */
+	uint32_t late = arr0 + (seq + 3) * 160u;
+	for (int k = 0; k < 4; k++, seq++) {
+		feed(&s, 9, seq, ts0 + seq * 160u, late);
+		/* less the unit per packet the fastest forgets */
+		CHECK_INT(rtp_source_wait(&s),
+			  k < 3 ? (uint32_t)((3 - k) * 160 - k) : 0);
+	}
+	/* the path gets 100 samples longer for good */
+	for (int k = 0; k < 40; k++, seq++) {
+		feed(&s, 9, seq, ts0 + seq * 160u, arr0 + seq * 160u + 100);
+		if (k == 0)
+			CHECK_INT(rtp_source_wait(&s), 100);
+	}
+	CHECK(rtp_source_wait(&s) < 100 - 35);
+	for (int k = 0; k < 100; k++, seq++)
+		feed(&s, 9, seq, ts0 + seq * 160u, arr0 + seq * 160u + 100);
+	CHECK_INT(rtp_source_wait(&s), 0);
+	/* a new source starts afresh */
+	feed(&s, 10, 7, 123, 99999);
+	CHECK_INT(rtp_source_wait(&s), 0);
+}
+
 TEST(rtp_lsr_dlsr)
 {
 	struct rtp_source s;

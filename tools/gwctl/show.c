@@ -318,14 +318,16 @@ int gwctl_show_media(const struct json_doc *d)
 	printf("workers %lld, channels %lld\n", num(d, 0, "workers"),
 	       num(d, 0, "channels"));
 	printf("socket I/O %s: %lld operations in %lld system calls, "
-	       "%lld batches\n",
+	       "%lld batches, %lld RTP backlog reads\n",
 	       str(d, io, "mode", mode, sizeof(mode)), num(d, io, "ops"),
-	       num(d, io, "enters"), num(d, io, "batches"));
+	       num(d, io, "enters"), num(d, io, "batches"),
+	       num(d, io, "rereads"));
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		printf("  %-18s %lld\n", keys[i], num(d, cnt, keys[i]));
 	printf("added latency, us:          %10s %10s %10s %10s\n", "count",
 	       "p50", "p99", "max");
-	lat_row(d, lat, "tdm_to_rtp", "TDM read -> RTP sent");
-	lat_row(d, lat, "block", "TDM read -> TDM write");
+	lat_row(d, lat, "tdm_to_rtp", "TDM ready -> RTP sent");
+	lat_row(d, lat, "block", "TDM ready -> TDM write");
+	lat_row(d, lat, "tdm_wait", "TDM ready -> read");
 	return 0;
 }

@@ -23,6 +23,7 @@
 #include "ctl/json.h"
 #include "drivers/tdm.h"
 #include "loop.h"
+#include "media/media_lat.h"
 
 #define PSIM_MAX_SPANS	 64
 #define PSIM_MAX_NUMBERS 256
@@ -181,6 +182,9 @@ struct psim {
 	uint64_t event_seq;
 	uint64_t started_ms;
 	bool quitting;
+	/* sim clock: how late each span's tick ran after it was due (the
+	 * gateway's wait for a block includes this; a card's would not) */
+	struct media_lat_hist clock_late;
 };
 
 /* psim_event.c: an event is built by the caller between begin and end. */

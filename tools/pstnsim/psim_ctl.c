@@ -51,6 +51,25 @@ static int cmd_status(void *arg, const struct json_doc *d, int req,
 	return 0;
 }
 
+/* {"cmd":"clock"[,"clear":true]}: how late the sim clock's ticks ran */
+static int cmd_clock(void *arg, const struct json_doc *d, int req,
+		     struct json_out *o, char *err, size_t cap)
+{
+	struct psim *p = arg;
+	(void)err, (void)cap;
+	const struct media_lat_hist *h = &p->clock_late;
+	json_key(o, "late");
+	json_obj_begin(o);
+	json_kv_uint(o, "count", media_lat_count(h));
+	json_kv_uint(o, "p50_ns", media_lat_pct(h, 50));
+	json_kv_uint(o, "p99_ns", media_lat_pct(h, 99));
+	json_kv_uint(o, "max_ns", h->max_ns);
+	json_obj_end(o);
+	if (json_obj_bool(d, req, "clear", false))
+		media_lat_clear(&p->clock_late);
+	return 0;
+}
+
 static int cmd_spans(void *arg, const struct json_doc *d, int req,
 		     struct json_out *o, char *err, size_t cap)
 {
@@ -478,6 +497,7 @@ static int cmd_help(void *arg, const struct json_doc *d, int req,
 
 static const struct ctl_cmd psim_cmds[] = {
     {"status", cmd_status, "", "version, uptime, active calls"},
+    {"clock", cmd_clock, "[clear]", "how late the sim clock's ticks ran"},
     {"spans", cmd_spans, "", "every span: link, alarms, channels"},
     {"span", cmd_span, "span", "one span"},
     {"calls", cmd_calls, "[all]", "active calls (all: released too)"},

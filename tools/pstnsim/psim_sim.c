@@ -148,6 +148,8 @@ void psim_span_clock_tick(struct loop_timer *t)
 	struct psim_span *s = t->arg;
 	uint64_t now = loop_now_ns(s->p->loop);
 	unsigned ticks = 0;
+	if (s->next_tick_ns <= now)
+		media_lat_add(&s->p->clock_late, now - s->next_tick_ns);
 	while (s->next_tick_ns <= now && ticks < 50) {
 		s->next_tick_ns += s->period_ns;
 		ticks++;
