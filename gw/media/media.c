@@ -27,6 +27,9 @@
 /* the TDM clock's fastest read forgets 1/2000 of a period per block
  * (500 ppm: more than a T1/E1 clock drifts from the host's) */
 #define MEDIA_TDM_DRIFT_DIV 2000u
+/* blocks a B-channel can hold for us (DAHDI: the 8 buffers we ask for;
+ * pstnsim holds 8): a wait longer than this many was a loss, not a wait */
+#define MEDIA_TDM_QUEUE_MAX 16u
 
 enum media_msg_type {
 	MEDIA_MSG_START,
@@ -278,8 +281,13 @@ static bool chan_rx(struct media_chan *c, uint8_t *blk, ssize_t n,
 	uint64_t period = (uint64_t)n * MEDIA_NS_PER_SAMPLE;
 	uint64_t wait = media_lag_update(
 	    &c->rx_lag, (int64_t)(t_read - c->rx_samples * MEDIA_NS_PER_SAMPLE),
-	    (int64_t)(period / MEDIA_TDM_DRIFT_DIV));
+	    (int64_t)(period / MEDIA_TDM_DRIFT_DIV),
+	    (int64_t)(period * MEDIA_TDM_QUEUE_MAX));
 	c->rx_samples += (uint64_t)n;
+	if (wait == UINT64_MAX) { /* overrun: the channel's clock moved on */
+		media_stat_add(&c->st.tdm_rx_slips, 1);
+		wait = 0;
+	}
 	if (c->conf.mode == MEDIA_MODE_BRIDGE) {
 		lat_add(c->w, MEDIA_LAT_TDM_WAIT, wait);
 		chan_block(c, blk, (size_t)n, t_read,
@@ -412,16 +420,16 @@ static void *worker_main(void *arg)
 #f, offsetof(struct media_stats, f)                            \
 	}
 const struct media_counter media_counters[] = {
-    MEDIA_COUNTER(tdm_rx_blocks),  MEDIA_COUNTER(tdm_tx_blocks),
-    MEDIA_COUNTER(tdm_rx_errors),  MEDIA_COUNTER(tdm_tx_errors),
-    MEDIA_COUNTER(tdm_tx_full),	   MEDIA_COUNTER(rtp_rx_packets),
-    MEDIA_COUNTER(rtp_tx_packets), MEDIA_COUNTER(rtp_rx_lost),
-    MEDIA_COUNTER(rtp_rx_late),	   MEDIA_COUNTER(rtp_rx_discarded),
-    MEDIA_COUNTER(rtp_rx_other),   MEDIA_COUNTER(plc_frames),
-    MEDIA_COUNTER(rtp_latched),	   MEDIA_COUNTER(dtmf_rx_events),
-    MEDIA_COUNTER(dtmf_tx_digits), MEDIA_COUNTER(rtcp_rx_packets),
-    MEDIA_COUNTER(rtcp_rx_bad),	   MEDIA_COUNTER(rtcp_tx_packets),
-    MEDIA_COUNTER(peer_reports),
+    MEDIA_COUNTER(tdm_rx_blocks),    MEDIA_COUNTER(tdm_tx_blocks),
+    MEDIA_COUNTER(tdm_rx_errors),    MEDIA_COUNTER(tdm_tx_errors),
+    MEDIA_COUNTER(tdm_tx_full),	     MEDIA_COUNTER(tdm_rx_slips),
+    MEDIA_COUNTER(rtp_rx_packets),   MEDIA_COUNTER(rtp_tx_packets),
+    MEDIA_COUNTER(rtp_rx_lost),	     MEDIA_COUNTER(rtp_rx_late),
+    MEDIA_COUNTER(rtp_rx_discarded), MEDIA_COUNTER(rtp_rx_other),
+    MEDIA_COUNTER(plc_frames),	     MEDIA_COUNTER(rtp_latched),
+    MEDIA_COUNTER(dtmf_rx_events),   MEDIA_COUNTER(dtmf_tx_digits),
+    MEDIA_COUNTER(rtcp_rx_packets),  MEDIA_COUNTER(rtcp_rx_bad),
+    MEDIA_COUNTER(rtcp_tx_packets),  MEDIA_COUNTER(peer_reports),
 };
 const unsigned media_ncounters =
     sizeof(media_counters) / sizeof(media_counters[0]);

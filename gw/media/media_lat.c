@@ -6,13 +6,18 @@
 
 #include "media_lat.h"
 
-uint64_t media_lag_update(struct media_lag *l, int64_t rel, int64_t creep)
+uint64_t media_lag_update(struct media_lag *l, int64_t rel, int64_t creep,
+			  int64_t max)
 {
 	if (!l->have || rel < l->lo) {
 		l->lo = rel;
 		l->have = true;
 	}
 	uint64_t w = (uint64_t)(rel - l->lo);
+	if (w > (uint64_t)max) {
+		l->lo = rel;
+		return UINT64_MAX;
+	}
 	l->lo += (int64_t)w < creep ? (int64_t)w : creep;
 	return w;
 }

@@ -53,7 +53,10 @@ struct media_lag {
 	bool have;
 };
 /* Returns rel less the fastest recent rel (0 if this one is the fastest),
- * then moves the fastest. */
-uint64_t media_lag_update(struct media_lag *l, int64_t rel, int64_t creep);
+ * then moves the fastest. A wait over max cannot have been spent queued
+ * (items were lost, or the clock jumped): the fastest starts again from
+ * rel, and the result is UINT64_MAX. */
+uint64_t media_lag_update(struct media_lag *l, int64_t rel, int64_t creep,
+			  int64_t max);
 
 #endif

@@ -278,7 +278,7 @@ enum rtp_src_event rtp_source_update(struct rtp_source *s,
 	}
 	if (!s->have_transit)
 		s->lag.have = false;
-	uint64_t w = media_lag_update(&s->lag, transit, 1);
+	uint64_t w = media_lag_update(&s->lag, transit, 1, INT64_MAX);
 	s->wait = w > UINT32_MAX ? UINT32_MAX : (uint32_t)w;
 	s->transit = transit;
 	s->have_transit = true;

@@ -93,19 +93,19 @@ TEST(merge_and_clear)
 TEST(lag_measures_the_wait_behind_the_fastest)
 {
 	struct media_lag l = {0};
-	CHECK_INT(media_lag_update(&l, 1000, 2), 0);
-	CHECK_INT(media_lag_update(&l, 1003, 2), 3);
+	CHECK_INT(media_lag_update(&l, 1000, 2, 5000), 0);
+	CHECK_INT(media_lag_update(&l, 1003, 2, 5000), 3);
 	CHECK_INT(l.lo, 1002); /* forgot 2 */
-	CHECK_INT(media_lag_update(&l, 999, 2), 0);
+	CHECK_INT(media_lag_update(&l, 999, 2, 5000), 0);
 	CHECK_INT(l.lo, 999);
 	/* a stall: three blocks read at once, 2, 1 and 0 periods late */
-	CHECK_INT(media_lag_update(&l, 999 + 320, 2), 320);
-	CHECK_INT(media_lag_update(&l, 999 + 160, 2), 158);
-	CHECK_INT(media_lag_update(&l, 999, 2), 0);
+	CHECK_INT(media_lag_update(&l, 999 + 320, 2, 5000), 320);
+	CHECK_INT(media_lag_update(&l, 999 + 160, 2, 5000), 158);
+	CHECK_INT(media_lag_update(&l, 999, 2, 5000), 0);
 	/* drift of one unit per item under a creep of two: never waits */
 	uint64_t most = 0;
 	for (int i = 0; i < 1000; i++) {
-		uint64_t w = media_lag_update(&l, 999 + i, 2);
+		uint64_t w = media_lag_update(&l, 999 + i, 2, 5000);
 		most = w > most ? w : most;
 	}
 	CHECK(most <= 1);
@@ -113,7 +113,10 @@ TEST(lag_measures_the_wait_behind_the_fastest)
 	int64_t base = l.lo + 100;
 	uint64_t w = 0;
 	for (int i = 0; i < 50; i++)
-		w = media_lag_update(&l, base, 2);
+		w = media_lag_update(&l, base, 2, 5000);
 	CHECK(w <= 2);
-	CHECK_INT(media_lag_update(&l, base, 2), 0);
+	CHECK_INT(media_lag_update(&l, base, 2, 5000), 0);
+	/* past max: not a wait but a loss; the fastest starts again */
+	CHECK(media_lag_update(&l, base + 5001, 2, 5000) == UINT64_MAX);
+	CHECK_INT(media_lag_update(&l, base + 5001 + 160, 2, 5000), 160);
 }

@@ -36,7 +36,8 @@ static void apply_slip(uint8_t *buf, size_t n)
  * less. Everything is MSG_DONTWAIT and completes inside its submission;
  * without io_uring the tick makes the calls one by one.
  */
-#define RX_PER_TICK 2 /* blocks taken per channel and tick (gwd sends one) */
+#define RX_PER_TICK	 2 /* blocks taken per channel and tick (gwd sends one) */
+#define PSIM_BCHAN_QUEUE 8 /* blocks queued toward the gateway, at most */
 
 static struct {
 	bool tried, on;
@@ -336,6 +337,34 @@ static int make_pair(int *ours, int *theirs)
 	return 0;
 }
 
+/*
+ * The send buffer that holds about PSIM_BCHAN_QUEUE blocks of blocksize
+ * toward the gateway, as a DAHDI channel's receive buffers do (gwd asks
+ * for 8): a gateway that falls further behind loses blocks (counted as
+ * its overrun) instead of queueing seconds of audio. What one message
+ * costs the socket's buffer is the kernel's business, so it is measured
+ * on a pair at the smallest buffer; 0 if that fails (leave the default).
+ */
+static int bchan_sndbuf(unsigned blocksize)
+{
+	int sv[2], one = 1, got = 0, n = 0;
+	socklen_t l = sizeof(got);
+	uint8_t b[TDM_MAX_BLOCK] = {0};
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return 0;
+	if (!setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &one, sizeof(one)) &&
+	    !getsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &got, &l))
+		while (n < 64 && send(sv[0], b, blocksize, MSG_DONTWAIT) ==
+				     (ssize_t)blocksize)
+			n++;
+	close(sv[0]);
+	close(sv[1]);
+	if (n == 0 || n >= 64)
+		return 0;
+	/* the kernel doubles what is asked for */
+	return got / n * PSIM_BCHAN_QUEUE / 2;
+}
+
 int psim_span_attach(struct psim_span *s, int cfd, unsigned blocksize,
 		     char *why, size_t cap)
 {
@@ -352,7 +381,7 @@ int psim_span_attach(struct psim_span *s, int cfd, unsigned blocksize,
 		return -EINVAL;
 	}
 	int theirs[TDM_MAX_TIMESLOTS + 1], n = 0, rc;
-	int dfd = -1;
+	int dfd = -1, sndbuf = bchan_sndbuf(blocksize);
 	rc = make_pair(&dfd, &theirs[n]);
 	if (!rc)
 		n++;
@@ -362,6 +391,10 @@ int psim_span_attach(struct psim_span *s, int cfd, unsigned blocksize,
 		rc = make_pair(&s->ch[ts].fd, &theirs[n]);
 		if (!rc)
 			n++;
+		if (!rc && sndbuf > 0 &&
+		    setsockopt(s->ch[ts].fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+			       sizeof(sndbuf)) < 0)
+			rc = -errno;
 	}
 	s->blocksize = blocksize;
 	s->cfd = cfd;
