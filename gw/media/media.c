@@ -89,6 +89,8 @@ struct media_chan {
 	uint8_t rxblk[TDM_MAX_BLOCK];
 	struct media_lag rx_lag; /* B-channel reads against the TDM clock */
 	uint64_t rx_samples;	 /* read since the channel started */
+	int64_t rx_last_rel;	 /* the last read's place on that clock */
+	bool rx_more;		 /* it said the next block was queued */
 	unsigned mw_phase;	 /* milliwatt position */
 	struct media_stats st;	 /* written by the worker */
 };
@@ -266,22 +268,33 @@ static void chan_block(struct media_chan *c, uint8_t *blk, size_t n,
  * behind others, judged on the TDM clock (media_lag). Returns true when
  * it waited a block period or more, so that the next block is already
  * queued: the caller reads again now, instead of one block per round,
- * which under load never catches up.
+ * which under load never catches up. If that read finds nothing, blocks
+ * were lost before we read (the span's clock is further on than the
+ * blocks counted): the channel's clock is taken afresh from the last
+ * block, which was then the newest.
  */
 static bool chan_rx(struct media_chan *c, uint8_t *blk, ssize_t n,
 		    uint64_t t_read)
 {
-	if (n == -EAGAIN)
+	if (n == -EAGAIN) {
+		if (c->rx_more) {
+			media_lag_rebase(&c->rx_lag, c->rx_last_rel);
+			media_stat_add(&c->st.tdm_rx_slips, 1);
+			c->rx_more = false;
+		}
 		return false;
+	}
+	c->rx_more = false;
 	if (n <= 0) {
 		media_stat_add(&c->st.tdm_rx_errors, 1);
 		return false;
 	}
 	media_stat_add(&c->st.tdm_rx_blocks, 1);
 	uint64_t period = (uint64_t)n * MEDIA_NS_PER_SAMPLE;
+	c->rx_last_rel =
+	    (int64_t)(t_read - c->rx_samples * MEDIA_NS_PER_SAMPLE);
 	uint64_t wait = media_lag_update(
-	    &c->rx_lag, (int64_t)(t_read - c->rx_samples * MEDIA_NS_PER_SAMPLE),
-	    (int64_t)(period / MEDIA_TDM_DRIFT_DIV),
+	    &c->rx_lag, c->rx_last_rel, (int64_t)(period / MEDIA_TDM_DRIFT_DIV),
 	    (int64_t)(period * MEDIA_TDM_QUEUE_MAX));
 	c->rx_samples += (uint64_t)n;
 	if (wait == UINT64_MAX) { /* overrun: the channel's clock moved on */
@@ -294,6 +307,8 @@ static bool chan_rx(struct media_chan *c, uint8_t *blk, ssize_t n,
 			   wait < t_read ? t_read - wait : t_read);
 	} else
 		chan_block(c, blk, (size_t)n, 0, 0);
+	/* from a full period on, a read that finds nothing means a loss */
+	c->rx_more = wait >= period;
 	return wait >= period - period / 8;
 }
 
@@ -331,6 +346,7 @@ static void chan_begin(struct media_worker *w, struct media_chan *c)
 	tdm_bchan_flush(b);
 	c->rx_lag = (struct media_lag){0};
 	c->rx_samples = 0;
+	c->rx_more = false;
 	tdm_idle_fill(c->conf.law, idle, b->blocksize);
 	for (unsigned i = 0; i < tdm_tx_prefill(b->span); i++)
 		tdm_bchan_write(b, idle, b->blocksize);

@@ -58,5 +58,12 @@ struct media_lag {
  * rel, and the result is UINT64_MAX. */
 uint64_t media_lag_update(struct media_lag *l, int64_t rel, int64_t creep,
 			  int64_t max);
+/* The item at rel turned out to have waited for nothing (what should have
+ * been queued behind it was not): the fastest starts again from rel. */
+static inline void media_lag_rebase(struct media_lag *l, int64_t rel)
+{
+	l->lo = rel;
+	l->have = true;
+}
 
 #endif

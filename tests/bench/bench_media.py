@@ -81,6 +81,9 @@ WORKERS = os.environ.get("BENCH_MEDIA_WORKERS")  # gwd's media_workers
 PEER_NICE = int(os.environ.get("BENCH_MEDIA_PEER_NICE", "10"))
 # pstnsim, the span hardware's clock, at the peers' nice unless told
 CLOCK_NICE = int(os.environ.get("BENCH_MEDIA_CLOCK_NICE", str(PEER_NICE)))
+# the spans' clock phases (pstnsim `clock_phase`): spread over the block
+# period, or aligned (every block of every span due at once)
+CLOCK_PHASE = os.environ.get("BENCH_MEDIA_CLOCK_PHASE", "spread")
 SYSCALLS_SPANS = os.environ.get(
     "BENCH_MEDIA_SYSCALLS_SPANS",
     str(SPAN_RUNS[1] if len(SPAN_RUNS) > 1 else SPANS))
@@ -94,8 +97,9 @@ TARGET_LAT_P99_US = 2000.0
 TARGET_EC_NS = 100.0     # per sample, 32 ms tail, >= 1,000 channels
 
 
-def pstnsim_conf(spans):
-    return "".join("[span %d]\ntype = e1\n" % n for n in range(1, spans + 1))
+def pstnsim_conf(spans, phase="spread"):
+    return "".join("[span %d]\ntype = e1\nclock_phase = %s\n" % (n, phase)
+                   for n in range(1, spans + 1))
 
 
 def gwd_conf(sim, sip_port, uas_port, spans, ec, io="auto"):
@@ -210,7 +214,7 @@ def run_one(ec, spans, io="auto"):
     uas = Sipp("uas_answer", port=uas_port, calls=None, trace=False,
                timeout_s=600, scratch=harness.Scratch.dir,
                MEDIA_PORT=refl.port, name="sipp-uas-" + name).start()
-    ps = Pstnsim(pstnsim_conf(spans), name="pstnsim-" + name)
+    ps = Pstnsim(pstnsim_conf(spans, CLOCK_PHASE), name="pstnsim-" + name)
     gw = Gwd(gwd_conf(ps.sim_sock, free_port(), uas_port, spans, ec, io),
              name="gwd-" + name)
     for p in (uas, refl):

@@ -119,4 +119,10 @@ TEST(lag_measures_the_wait_behind_the_fastest)
 	/* past max: not a wait but a loss; the fastest starts again */
 	CHECK(media_lag_update(&l, base + 5001, 2, 5000) == UINT64_MAX);
 	CHECK_INT(media_lag_update(&l, base + 5001 + 160, 2, 5000), 160);
+	/* three items lost unseen: every later one seems to wait 480 until
+	 * a read that should have found one queued finds none */
+	int64_t at = l.lo + 480;
+	CHECK_INT(media_lag_update(&l, at, 2, 5000), 480);
+	media_lag_rebase(&l, at);
+	CHECK_INT(media_lag_update(&l, at + 1, 2, 5000), 1);
 }

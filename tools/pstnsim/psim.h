@@ -134,6 +134,8 @@ struct psim_span_conf {
 	unsigned unit;		  /* dahdi span number */
 	unsigned basechan;	  /* dahdi: 0 = find */
 	unsigned blocksize;	  /* dahdi B-channel block */
+	bool clock_aligned;	  /* sim: tick with every other aligned span,
+				     not at this span's own phase */
 	char pcap[CONF_PATH_MAX]; /* D-channel capture file, "" for none */
 };
 

@@ -5,6 +5,7 @@
  *   [general]   log_level
  *   [span N]    type = e1|t1, switch = euroisdn|ni2|5ess|dms100|4ess|qsig,
  *               driver = sim|dahdi, unit, basechan, blocksize,
+ *               clock_phase = spread|aligned,
  *               pcap = PATH (D-channel capture, LINKTYPE_LINUX_LAPD)
  *   [number P]  P exact, a prefix ending in '*', or "default";
  *               behaviour = answer|busy|noanswer|unallocated|congestion|
@@ -216,6 +217,14 @@ static int span_key(struct psim_span_conf *s, const char *key, const char *val,
 			return 0;
 		snprintf(err, cap, "blocksize: want %d..%d samples",
 			 TDM_MIN_BLOCK, TDM_MAX_BLOCK);
+		return -EINVAL;
+	}
+	if (strcmp(key, "clock_phase") == 0) {
+		if (strcmp(val, "spread") == 0 || strcmp(val, "aligned") == 0) {
+			s->clock_aligned = strcmp(val, "aligned") == 0;
+			return 0;
+		}
+		snprintf(err, cap, "clock_phase: want spread or aligned");
 		return -EINVAL;
 	}
 	if (strcmp(key, "pcap") == 0) {

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <liburing.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -365,6 +366,25 @@ static int bchan_sndbuf(unsigned blocksize)
 	return got / n * PSIM_BCHAN_QUEUE / 2;
 }
 
+/*
+ * The first tick after now, a period or more ahead. A span's ticks fall at
+ * its own phase of the block period, spread by span number (a golden-ratio
+ * sequence: any number of spans lands evenly), as the blocks of a DAHDI
+ * card's channels come due at phases spread by when each was opened, not
+ * all at once; `clock_phase = aligned` ticks with every other aligned
+ * span, the worst case for the gateway.
+ */
+static uint64_t first_tick(const struct psim_span *s, uint64_t now)
+{
+	uint64_t phase = 0;
+	if (!s->conf.clock_aligned)
+		phase = (uint64_t)((double)s->period_ns *
+				   fmod((s->conf.no - 1) * 0.6180339887498949,
+					1.0));
+	uint64_t t = (now + s->period_ns) / s->period_ns * s->period_ns + phase;
+	return t < now + s->period_ns ? t + s->period_ns : t;
+}
+
 int psim_span_attach(struct psim_span *s, int cfd, unsigned blocksize,
 		     char *why, size_t cap)
 {
@@ -420,7 +440,7 @@ int psim_span_attach(struct psim_span *s, int cfd, unsigned blocksize,
 	loop_io_add(l, &s->dio, s->dfd, EPOLLIN, psim_span_dchan_ready, s);
 	loop_io_add(l, &s->cio, s->cfd, EPOLLIN, attach_conn_ready, s);
 	s->period_ns = (uint64_t)blocksize * 125000; /* 125 us per sample */
-	s->next_tick_ns = loop_now_ns(l) + s->period_ns;
+	s->next_tick_ns = first_tick(s, loop_now_ns(l));
 	loop_timer_at_ns(l, &s->clock, s->next_tick_ns);
 	psim_span_send_status(s);
 	struct json_out *o = psim_event_begin(s->p, "attached");
