@@ -89,7 +89,8 @@ struct media_chan {
 	uint8_t rxblk[TDM_MAX_BLOCK];
 	struct media_lag rx_lag; /* B-channel reads against the TDM clock */
 	uint64_t rx_samples;	 /* read since the channel started */
-	int64_t rx_last_rel;	 /* the last read's place on that clock */
+	uint64_t rx_last_wait;	 /* ns: how long the last block waited */
+	uint64_t rx_last_period; /* ns: its length */
 	bool rx_more;		 /* it said the next block was queued */
 	unsigned mw_phase;	 /* milliwatt position */
 	struct media_stats st;	 /* written by the worker */
@@ -268,18 +269,17 @@ static void chan_block(struct media_chan *c, uint8_t *blk, size_t n,
  * behind others, judged on the TDM clock (media_lag). Returns true when
  * it waited a block period or more, so that the next block is already
  * queued: the caller reads again now, instead of one block per round,
- * which under load never catches up. If that read finds nothing, blocks
- * were lost before we read (the span's clock is further on than the
- * blocks counted): the channel's clock is taken afresh from the last
- * block, which was then the newest.
+ * which under load never catches up. If that read finds nothing, the
+ * block waited less than a period after all (blocks were lost before we
+ * read them, or the span's clock ran late): media_lag_correct().
  */
 static bool chan_rx(struct media_chan *c, uint8_t *blk, ssize_t n,
 		    uint64_t t_read)
 {
 	if (n == -EAGAIN) {
 		if (c->rx_more) {
-			media_lag_rebase(&c->rx_lag, c->rx_last_rel);
-			media_stat_add(&c->st.tdm_rx_slips, 1);
+			media_lag_correct(&c->rx_lag, c->rx_last_wait,
+					  c->rx_last_period);
 			c->rx_more = false;
 		}
 		return false;
@@ -291,10 +291,9 @@ static bool chan_rx(struct media_chan *c, uint8_t *blk, ssize_t n,
 	}
 	media_stat_add(&c->st.tdm_rx_blocks, 1);
 	uint64_t period = (uint64_t)n * MEDIA_NS_PER_SAMPLE;
-	c->rx_last_rel =
-	    (int64_t)(t_read - c->rx_samples * MEDIA_NS_PER_SAMPLE);
 	uint64_t wait = media_lag_update(
-	    &c->rx_lag, c->rx_last_rel, (int64_t)(period / MEDIA_TDM_DRIFT_DIV),
+	    &c->rx_lag, (int64_t)(t_read - c->rx_samples * MEDIA_NS_PER_SAMPLE),
+	    (int64_t)(period / MEDIA_TDM_DRIFT_DIV),
 	    (int64_t)(period * MEDIA_TDM_QUEUE_MAX));
 	c->rx_samples += (uint64_t)n;
 	if (wait == UINT64_MAX) { /* overrun: the channel's clock moved on */
@@ -307,8 +306,10 @@ static bool chan_rx(struct media_chan *c, uint8_t *blk, ssize_t n,
 			   wait < t_read ? t_read - wait : t_read);
 	} else
 		chan_block(c, blk, (size_t)n, 0, 0);
-	/* from a full period on, a read that finds nothing means a loss */
+	/* from a full period on, a read that finds nothing contradicts it */
 	c->rx_more = wait >= period;
+	c->rx_last_wait = wait;
+	c->rx_last_period = period;
 	return wait >= period - period / 8;
 }
 

@@ -100,10 +100,9 @@ struct media_stats {
 	uint64_t tdm_rx_blocks, tdm_tx_blocks;
 	uint64_t tdm_rx_errors, tdm_tx_errors;
 	uint64_t tdm_tx_full;  /* writes refused: the channel's queue is full */
-	uint64_t tdm_rx_slips; /* blocks lost before we read them (overrun):
-				  a read found the span's clock further on
-				  than the channel's buffers hold, or found
-				  nothing where a block was due */
+	uint64_t tdm_rx_slips; /* reads that found the span's clock further
+				  on than the channel's buffers hold: blocks
+				  were lost before we read (overrun) */
 	/* MEDIA_MODE_BRIDGE */
 	uint64_t rtp_rx_packets; /* valid RTP of the negotiated codec */
 	uint64_t rtp_tx_packets;

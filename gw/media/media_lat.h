@@ -58,12 +58,19 @@ struct media_lag {
  * rel, and the result is UINT64_MAX. */
 uint64_t media_lag_update(struct media_lag *l, int64_t rel, int64_t creep,
 			  int64_t max);
-/* The item at rel turned out to have waited for nothing (what should have
- * been queued behind it was not): the fastest starts again from rel. */
-static inline void media_lag_rebase(struct media_lag *l, int64_t rel)
+/*
+ * An item judged to have waited `wait` turned out to have waited less
+ * than one period: the next one, due a period after it, was not there
+ * yet. Items of a stream come whole, so the fastest is moved on by the
+ * whole periods in wait: items were lost before they were read (an
+ * overrun), or the clock itself ran late. Either way a read faster than
+ * the new fastest lowers it again at once.
+ */
+static inline void media_lag_correct(struct media_lag *l, uint64_t wait,
+				     uint64_t period)
 {
-	l->lo = rel;
-	l->have = true;
+	if (period)
+		l->lo += (int64_t)(wait / period * period);
 }
 
 #endif

@@ -84,6 +84,10 @@ CLOCK_NICE = int(os.environ.get("BENCH_MEDIA_CLOCK_NICE", str(PEER_NICE)))
 # the spans' clock phases (pstnsim `clock_phase`): spread over the block
 # period, or aligned (every block of every span due at once)
 CLOCK_PHASE = os.environ.get("BENCH_MEDIA_CLOCK_PHASE", "spread")
+# one more run at this span count with every span's clock aligned: each
+# block of every channel due at the same moment, the worst case ("" none)
+ALIGNED_SPANS = os.environ.get("BENCH_MEDIA_ALIGNED_SPANS",
+                               str(SPAN_RUNS[-1]))
 SYSCALLS_SPANS = os.environ.get(
     "BENCH_MEDIA_SYSCALLS_SPANS",
     str(SPAN_RUNS[1] if len(SPAN_RUNS) > 1 else SPANS))
@@ -203,18 +207,19 @@ def pid_cpu(proc):
     return cpu_seconds(proc.p.pid)
 
 
-def run_one(ec, spans, io="auto"):
+def run_one(ec, spans, io="auto", phase=None):
     """One run with every channel of `spans` E1 spans bridged, gwd's
     media_io set to io; returns a dict of figures."""
     t0 = time.monotonic()
     chans = 30 * spans
-    name = "%s-%d-%s" % (ec, spans, io)
+    phase = phase or CLOCK_PHASE
+    name = "%s-%d-%s-%s" % (ec, spans, io, phase)
     refl = Reflector()
     uas_port = free_port()
     uas = Sipp("uas_answer", port=uas_port, calls=None, trace=False,
                timeout_s=600, scratch=harness.Scratch.dir,
                MEDIA_PORT=refl.port, name="sipp-uas-" + name).start()
-    ps = Pstnsim(pstnsim_conf(spans, CLOCK_PHASE), name="pstnsim-" + name)
+    ps = Pstnsim(pstnsim_conf(spans, phase), name="pstnsim-" + name)
     gw = Gwd(gwd_conf(ps.sim_sock, free_port(), uas_port, spans, ec, io),
              name="gwd-" + name)
     for p in (uas, refl):
@@ -261,8 +266,9 @@ def run_one(ec, spans, io="auto"):
     return {
         "ec": ec, "spans": spans, "chans": chans, "label": "%s/%d%s" % (
             "EC " + ec if ec != "off" else "no EC", chans,
-            " sysc" if io == "syscalls" else ""),
-        "io": io, "io_mode": m1["io"]["mode"],
+            " sysc" if io == "syscalls" else "") +
+        (" algn" if phase == "aligned" and CLOCK_PHASE != "aligned" else ""),
+        "io": io, "phase": phase, "io_mode": m1["io"]["mode"],
         "io_ops": m1["io"]["ops"] - m0["io"]["ops"],
         "io_enters": m1["io"]["enters"] - m0["io"]["enters"],
         "io_batches": m1["io"]["batches"] - m0["io"]["batches"],
@@ -341,7 +347,8 @@ def report(ref, runs, skipped):
         lambda r: r["gwd_ns_per_block"] / ref_block)
     def ec_cost(r):
         base = [o for o in runs if o["ec"] == "off" and
-                o["spans"] == r["spans"] and o["io"] == "auto"]
+                o["spans"] == r["spans"] and o["io"] == "auto" and
+                o["phase"] == r["phase"]]
         if r["ec"] == "off" or not base:
             return "-"
         return "%.1f" % ((r["gwd_ns_per_block"] -
@@ -435,9 +442,10 @@ def report(ref, runs, skipped):
         ok_rtp = r["refl_lost"] + r["gwd_rtp_lost"] + r["gwd_rtp_late"] == 0
         ok_lat = max(r["lat"][k]["p99_ns"] for k in r["lat"]) <= \
             TARGET_LAT_P99_US * 1000
-        print("targets, %d channels without EC: CPU < %.0f %% %s, TDM "
+        print("targets, %d channels without EC%s: CPU < %.0f %% %s, TDM "
               "under/overruns %s, RTP loss and late %s, latency p99 %s" %
-              ((r["chans"], cpu_max) + tuple(
+              ((r["chans"], ", clocks aligned"
+                if r["phase"] == "aligned" else "", cpu_max) + tuple(
                   "met" if ok else "MISSED"
                   for ok in (ok_cpu, ok_tdm, ok_rtp, ok_lat))))
         if not ok_tdm:
@@ -462,6 +470,9 @@ def main():
                 if SYSCALLS_SPANS:
                     runs.append(run_one(ec, int(SYSCALLS_SPANS),
                                         "syscalls"))
+                if ALIGNED_SPANS and CLOCK_PHASE != "aligned":
+                    runs.append(run_one(ec, int(ALIGNED_SPANS),
+                                        phase="aligned"))
                 continue
             if not any(r["ec"] == "off" and r["spans"] == EC_SPANS and
                        r["io"] == "auto" for r in runs):

@@ -119,10 +119,16 @@ TEST(lag_measures_the_wait_behind_the_fastest)
 	/* past max: not a wait but a loss; the fastest starts again */
 	CHECK(media_lag_update(&l, base + 5001, 2, 5000) == UINT64_MAX);
 	CHECK_INT(media_lag_update(&l, base + 5001 + 160, 2, 5000), 160);
-	/* three items lost unseen: every later one seems to wait 480 until
-	 * a read that should have found one queued finds none */
-	int64_t at = l.lo + 480;
-	CHECK_INT(media_lag_update(&l, at, 2, 5000), 480);
-	media_lag_rebase(&l, at);
-	CHECK_INT(media_lag_update(&l, at + 1, 2, 5000), 1);
+	/* three items of 160 lost unseen: every later one seems to wait 480
+	 * and more until a read that should have found one queued finds
+	 * none; the fastest moves on by the whole periods */
+	int64_t at = l.lo + 490;
+	CHECK_INT(media_lag_update(&l, at, 2, 5000), 490);
+	media_lag_correct(&l, 490, 160);
+	CHECK_INT(media_lag_update(&l, at + 1, 2, 5000), 9); /* less creep */
+	/* wrongly moved on (the item had waited after all): the next read
+	 * faster than the new fastest lowers it at once */
+	media_lag_correct(&l, 160, 160);
+	CHECK_INT(media_lag_update(&l, at - 5, 2, 5000), 0);
+	CHECK_INT(media_lag_update(&l, at + 3, 2, 5000), 8);
 }
