@@ -618,7 +618,7 @@ unsigned media_bridge_block(struct media_bridge *b, uint8_t *blk, size_t n,
 	for (size_t off = 0; off < n; off += JB_BLOCK_MAX) {
 		size_t k = n - off < JB_BLOCK_MAX ? n - off : JB_BLOCK_MAX;
 		tx_block(b, blk + off, k, t_ready);
-		rx_block(b, blk + off, k, now / BRIDGE_NS_PER_SAMPLE + off);
+		rx_block(b, blk + off, k, t_ready / BRIDGE_NS_PER_SAMPLE + off);
 		if (tones_act(b))
 			ev |= MEDIA_BRIDGE_EV_TONE;
 	}

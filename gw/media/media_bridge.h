@@ -53,7 +53,10 @@ enum media_bridge_ev {
  * at now (CLOCK_MONOTONIC ns), having been there to read since t_ready
  * (<= now): sends what is due as RTP (through the attached media_io,
  * which counts each audio packet's latency from t_ready) and replaces blk
- * with the n samples to play. Returns enum media_bridge_ev
+ * with the n samples to play. t_ready is also the jitter buffer's playout
+ * clock: it follows the span's clock, so a worker that reads late does
+ * not make the buffer shrink and grow again (samples dropped, repeated,
+ * packets late) as the read time would. Returns enum media_bridge_ev
  * bits: _TIMEOUT once, the first time the RTP inactivity timeout has
  * passed; _TONE when connect tones not seen before were detected (and
  * acted on).
