@@ -163,9 +163,7 @@ static void run_list(struct media_io_rx *rx)
 	}
 }
 
-/* The batch: every pending receive in one submission, then the results
- * (RTP before B-channel blocks, so a packet that arrived is in the jitter
- * buffer before the block it plays into), then the sends they made. */
+/* Empties a pending list, returning what was in it. */
 static struct media_io_rx *take(struct media_io_rx **head,
 				struct media_io_rx ***tail)
 {
