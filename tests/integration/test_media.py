@@ -7,6 +7,7 @@ timeout (cause 41), RFC 4733 both ways and the media counters of
 `gwctl calls`."""
 import ctypes
 import os
+import signal
 import statistics
 import time
 
@@ -268,6 +269,59 @@ def rtp_timeout_ends_the_call_with_cause_41():
         print("  cleared %.2f s after the last RTP packet (timeout 2 s)"
               % dt)
         s.idle()
+    finally:
+        peer.close()
+
+
+@test
+def stalled_worker_catches_up_and_its_clock_recovers():
+    """gwd stopped for 250 ms in mid-call: the B-channel holds 8 blocks
+    (pstnsim refuses the rest, as a DAHDI channel overruns), gwd counts
+    the time they waited as added latency, reads the RTP that queued up
+    in the same batch, and takes the channel's clock on by the blocks
+    lost (the next reads find nothing queued), so that a second later its
+    blocks wait no longer than before: no slip, no RTP timeout."""
+    s = setup(timeout_s=5)
+    peer = RtpPeer(PT_PCMA)
+    try:
+        u = s.sipp("uac_answer", "+4930200", HOLD_MS=4600,
+                   MEDIA_PORT=peer.port).start()
+        dest, _ = answered(u)
+        peer.start_sending(dest, peer.audio_frames(tone_fn(1004, -10), 4.0))
+        time.sleep(1.5)
+        s.gw.ctl("media", clear=True)
+        before = s.gw.ctl("media")
+        drop0 = sum(sp.get("bchan_tx_dropped", 0)
+                    for sp in s.ps.cmd("spans")["spans"])
+        os.kill(s.gw.proc.p.pid, signal.SIGSTOP)
+        time.sleep(0.25)
+        os.kill(s.gw.proc.p.pid, signal.SIGCONT)
+        time.sleep(0.5)
+        m = s.gw.ctl("media", clear=True)
+        drop = sum(sp.get("bchan_tx_dropped", 0)
+                   for sp in s.ps.cmd("spans")["spans"]) - drop0
+        wait = m["latency"]["tdm_wait"]
+        check(150e6 <= wait["max_ns"] <= 320e6, "the stall counted as "
+              "waiting", wait)
+        check(2 <= drop <= 8, "pstnsim held 8 blocks, refused the rest",
+              drop)
+        c, c0 = m["counters"], before["counters"]
+        check_eq(c["tdm_rx_slips"] - c0["tdm_rx_slips"], 0, "no slip")
+        if m["io"]["mode"] == "io_uring":
+            check(m["io"]["rereads"] - before["io"]["rereads"] >= 1,
+                  "the queued RTP read in the batch that found it", m["io"])
+        time.sleep(1.0)
+        after = s.gw.ctl("media")["latency"]["tdm_wait"]
+        check(after["count"] >= 40 and after["max_ns"] < 15e6,
+              "a second on, blocks wait no longer", after)
+        res = u.wait(20)
+        check(res.ok, "call ended by sipp's BYE (no RTP timeout)",
+              res.describe())
+        rel = s.ps.wait_event(5, 0, type="call_released")
+        check_eq(rel["cause"], 16, "normal clearing")
+        print("  stall 250 ms: waited up to %.0f ms, %d blocks refused by "
+              "pstnsim; a second later the longest wait %.1f ms"
+              % (wait["max_ns"] / 1e6, drop, after["max_ns"] / 1e6))
     finally:
         peer.close()
 
