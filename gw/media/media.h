@@ -238,9 +238,9 @@ struct media_io_totals {
 	uint64_t batches; /* rounds of batched receives */
 	uint64_t ops;	  /* operations through io_uring */
 	uint64_t enters;  /* io_uring submissions (system calls) */
-	uint64_t rereads; /* RTP receives made again in a batch: packets
-			     that had waited in the socket, with more
-			     behind them */
+	uint64_t rereads; /* receives made again in a batch: an RTP packet
+			     or B-channel block that had waited in its
+			     socket, with more behind it */
 };
 /* Signalling thread: sums every worker's figures into t. */
 void media_io_totals(const struct media *m, struct media_io_totals *t);

@@ -318,7 +318,7 @@ int gwctl_show_media(const struct json_doc *d)
 	printf("workers %lld, channels %lld\n", num(d, 0, "workers"),
 	       num(d, 0, "channels"));
 	printf("socket I/O %s: %lld operations in %lld system calls, "
-	       "%lld batches, %lld RTP backlog reads\n",
+	       "%lld batches, %lld backlog reads\n",
 	       str(d, io, "mode", mode, sizeof(mode)), num(d, io, "ops"),
 	       num(d, io, "enters"), num(d, io, "batches"),
 	       num(d, io, "rereads"));
