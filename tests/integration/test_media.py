@@ -89,6 +89,19 @@ def tone_fn(freq, dbm0):
     return lambda start, n: tone(freq, dbm0, n, start)
 
 
+def call_sending_tone(s, peer, seconds, scenario="uac_answer", sdp_port=None,
+                      send=None, **sipp_vars):
+    """A sipp call to the 1500 Hz number whose SDP names sdp_port (peer's
+    by default); once answered, peer sends 1004 Hz at -10 dBm0 for
+    seconds (send: start_sending's impairments). Returns the sipp run."""
+    u = s.sipp(scenario, "+4930200", MEDIA_PORT=sdp_port or peer.port,
+               **sipp_vars).start()
+    dest, _ = answered(u)
+    peer.start_sending(dest, peer.audio_frames(tone_fn(1004, -10), seconds),
+                       **(send or {}))
+    return u
+
+
 def heard(rel, freq):
     """The pstnsim recorder's tones near freq (within 2 %)."""
     tones = rel.get("audio", {}).get("tones", [])
@@ -251,10 +264,7 @@ def rtp_timeout_ends_the_call_with_cause_41():
     s = setup(timeout_s=2)
     peer = RtpPeer(PT_PCMA)
     try:
-        u = s.sipp("uac_bye_from_remote", "+4930200",
-                   MEDIA_PORT=peer.port).start()
-        dest, _ = answered(u)
-        peer.start_sending(dest, peer.audio_frames(tone_fn(1004, -10), 1.0))
+        u = call_sending_tone(s, peer, 1.0, "uac_bye_from_remote")
         peer.wait_sent()
         t_last = time.monotonic()
         rel = s.ps.wait_event(8, 0, type="call_released")
@@ -284,10 +294,7 @@ def stalled_worker_catches_up_and_its_clock_recovers():
     s = setup(timeout_s=5)
     peer = RtpPeer(PT_PCMA)
     try:
-        u = s.sipp("uac_answer", "+4930200", HOLD_MS=4600,
-                   MEDIA_PORT=peer.port).start()
-        dest, _ = answered(u)
-        peer.start_sending(dest, peer.audio_frames(tone_fn(1004, -10), 4.0))
+        u = call_sending_tone(s, peer, 4.0, HOLD_MS=4600)
         time.sleep(1.5)
         s.gw.ctl("media", clear=True)
         before = s.gw.ctl("media")
@@ -357,10 +364,8 @@ def rtp_goes_back_to_where_it_comes_from():
     peer = RtpPeer(PT_PCMA)
     decoy = RtpPeer(PT_PCMA)
     try:
-        u = s.sipp("uac_answer", "+4930200", HOLD_MS=1500,
-                   MEDIA_PORT=decoy.port).start()
-        dest, _ = answered(u)
-        peer.start_sending(dest, peer.audio_frames(tone_fn(1004, -10), 1.2))
+        u = call_sending_tone(s, peer, 1.2, sdp_port=decoy.port,
+                              HOLD_MS=1500)
         time.sleep(0.8)
         media = s.gw.ctl("calls")["calls"][0]["media"]
         res = u.wait(20)
@@ -386,11 +391,8 @@ def jitter_and_loss_are_absorbed_and_counted():
     s = setup()
     peer = RtpPeer(PT_PCMA)
     try:
-        u = s.sipp("uac_answer", "+4930200", HOLD_MS=2800,
-                   MEDIA_PORT=peer.port).start()
-        dest, _ = answered(u)
-        peer.start_sending(dest, peer.audio_frames(tone_fn(1004, -10), 2.5),
-                           jitter_ms=60, drop_every=20)
+        u = call_sending_tone(s, peer, 2.5, HOLD_MS=2800,
+                              send=dict(jitter_ms=60, drop_every=20))
         peer.wait_sent()
         time.sleep(0.2)
         media = s.gw.ctl("calls")["calls"][0]["media"]

@@ -147,14 +147,18 @@ def us_ringback_with_p_early_media_and_180_without():
           % len(before))
 
 
+# each answer falls inside an "on" segment, so the PSTN audio that follows
+# it joins the last run (dropped as cut by the answer); an answer on a
+# segment's edge could leave a 20 ms sliver of "off" before the 200's
+# audio, which is the test's timing, not the cadence
 @test
 def uk_ringback_double_ring():
-    check_ringback("uk", 4)
+    check_ringback("uk", 3.8)
 
 
 @test
 def de_ringback():
-    check_ringback("de", 6)
+    check_ringback("de", 5.5)
 
 
 harness.main()

@@ -78,6 +78,26 @@ static void socks_close(struct socks *k)
 	close(k->u2);
 }
 
+/* Runs fn with its own io, loop and sockets in each mode: through
+ * io_uring and with one system call per operation. */
+typedef void mode_fn(struct media_io *io, struct loop *l, struct socks *k);
+static void in_each_mode(mode_fn *fn, media_io_lat_fn *lat)
+{
+	for (int m = 0; m < 2; m++) {
+		struct media_io io;
+		struct loop *l;
+		if (!io_up(&io, &l, m, lat))
+			continue;
+		struct socks k = {.sp = {-1, -1}};
+		if (socks_open(&k))
+			fn(&io, l, &k);
+		else
+			t_fail(__FILE__, __LINE__, "sockets");
+		socks_close(&k);
+		io_down(&io, l);
+	}
+}
+
 static char trail[16];
 static size_t ntrail;
 static ssize_t results[16];
@@ -103,67 +123,63 @@ static void rx_set(struct media_io_rx *rx, int fd, bool dgram, void *buf,
 	};
 }
 
+static void receives_run_datagrams_first_and_report_eagain_in(
+    struct media_io *io, struct loop *l, struct socks *k)
+{
+	int *sp = k->sp, u1 = k->u1, u2 = k->u2;
+	struct sockaddr_storage ua = k->ua, ub = k->ub;
+	CHECK(sendto(u1, "rtp!", 4, 0, (struct sockaddr *)&ub,
+		     sizeof(struct sockaddr_in)) == 4);
+	CHECK(write(sp[1], "0123456789", 10) == 10);
+	uint8_t tb[32], ubuf[32], eb[32];
+	struct media_io_rx t, u, e;
+	static const char T[] = "t", U[] = "u", E[] = "e";
+	rx_set(&t, sp[0], false, tb, sizeof(tb), T);
+	rx_set(&u, u2, true, ubuf, sizeof(ubuf), U);
+	rx_set(&e, u1, true, eb, sizeof(eb), E); /* nothing there */
+	ntrail = 0;
+	media_io_recv(io, &t);
+	media_io_recv(io, &t); /* idempotent */
+	media_io_recv(io, &u);
+	media_io_recv(io, &e);
+	CHECK(loop_run_once(l, 0) == 0);
+	CHECK_STR(trail, "ue"
+			 "t");
+	CHECK_INT(results[0], 4);
+	CHECK_MEM(ubuf, 4, "rtp!");
+	CHECK(media_sa_equal(&u.from, &ua));
+	CHECK_INT(results[1], -EAGAIN);
+	CHECK_INT(results[2], 10);
+	CHECK_MEM(tb, 10, "0123456789");
+	CHECK(!t.queued && !u.queued && !e.queued);
+	/* a cancelled receive is not made */
+	CHECK(write(sp[1], "x", 1) == 1);
+	ntrail = 0;
+	trail[0] = '\0';
+	media_io_recv(io, &u);
+	media_io_recv(io, &t);
+	media_io_cancel(io, &t);
+	CHECK(loop_run_once(l, 0) == 0);
+	CHECK_STR(trail, "u");
+	CHECK_INT(results[0], -EAGAIN);
+	/* MSG_TRUNC: the message's true length, past the buffer */
+	char big[64];
+	memset(big, 'b', sizeof(big));
+	CHECK(write(sp[1], big, sizeof(big)) == (ssize_t)sizeof(big));
+	ntrail = 0;
+	media_io_recv(io, &t);
+	CHECK(loop_run_once(l, 0) == 0);
+	CHECK_STR(trail, "t");
+	CHECK_INT(results[0], 1); /* the "x" left behind */
+	ntrail = 0;
+	media_io_recv(io, &t);
+	CHECK(loop_run_once(l, 0) == 0);
+	CHECK_INT(results[0], 64);
+}
+
 TEST(receives_run_datagrams_first_and_report_eagain)
 {
-	for (int m = 0; m < 2; m++) {
-		struct media_io io;
-		struct loop *l;
-		if (!io_up(&io, &l, m, NULL))
-			continue;
-		struct socks k;
-		CHECK(socks_open(&k));
-		int *sp = k.sp, u1 = k.u1, u2 = k.u2;
-		struct sockaddr_storage ua = k.ua, ub = k.ub;
-		CHECK(sendto(u1, "rtp!", 4, 0, (struct sockaddr *)&ub,
-			     sizeof(struct sockaddr_in)) == 4);
-		CHECK(write(sp[1], "0123456789", 10) == 10);
-		uint8_t tb[32], ubuf[32], eb[32];
-		struct media_io_rx t, u, e;
-		static const char T[] = "t", U[] = "u", E[] = "e";
-		rx_set(&t, sp[0], false, tb, sizeof(tb), T);
-		rx_set(&u, u2, true, ubuf, sizeof(ubuf), U);
-		rx_set(&e, u1, true, eb, sizeof(eb), E); /* nothing there */
-		ntrail = 0;
-		media_io_recv(&io, &t);
-		media_io_recv(&io, &t); /* idempotent */
-		media_io_recv(&io, &u);
-		media_io_recv(&io, &e);
-		CHECK(loop_run_once(l, 0) == 0);
-		CHECK_STR(trail, "ue"
-				 "t");
-		CHECK_INT(results[0], 4);
-		CHECK_MEM(ubuf, 4, "rtp!");
-		CHECK(media_sa_equal(&u.from, &ua));
-		CHECK_INT(results[1], -EAGAIN);
-		CHECK_INT(results[2], 10);
-		CHECK_MEM(tb, 10, "0123456789");
-		CHECK(!t.queued && !u.queued && !e.queued);
-		/* a cancelled receive is not made */
-		CHECK(write(sp[1], "x", 1) == 1);
-		ntrail = 0;
-		trail[0] = '\0';
-		media_io_recv(&io, &u);
-		media_io_recv(&io, &t);
-		media_io_cancel(&io, &t);
-		CHECK(loop_run_once(l, 0) == 0);
-		CHECK_STR(trail, "u");
-		CHECK_INT(results[0], -EAGAIN);
-		/* MSG_TRUNC: the message's true length, past the buffer */
-		char big[64];
-		memset(big, 'b', sizeof(big));
-		CHECK(write(sp[1], big, sizeof(big)) == (ssize_t)sizeof(big));
-		ntrail = 0;
-		media_io_recv(&io, &t);
-		CHECK(loop_run_once(l, 0) == 0);
-		CHECK_STR(trail, "t");
-		CHECK_INT(results[0], 1); /* the "x" left behind */
-		ntrail = 0;
-		media_io_recv(&io, &t);
-		CHECK(loop_run_once(l, 0) == 0);
-		CHECK_INT(results[0], 64);
-		socks_close(&k);
-		io_down(&io, l);
-	}
+	in_each_mode(receives_run_datagrams_first_and_report_eagain_in, NULL);
 }
 
 static struct media_io *more_io;
@@ -177,94 +193,87 @@ static void rx_more(struct media_io_rx *rx, ssize_t res)
 /* A receiver that asks for more gets its socket read again in the same
  * batch, before the B-channel results, at most MEDIA_IO_MORE_PASSES
  * times; the rest waits for the next round. */
+static void backlog_is_read_in_the_batch_before_blocks_in(struct media_io *io,
+							  struct loop *l,
+							  struct socks *k)
+{
+	char pkt[2] = {'a', 0};
+	for (int i = 0; i < MEDIA_IO_MORE_PASSES + 2; i++, pkt[0]++)
+		CHECK(sendto(k->u1, pkt, 1, 0, (struct sockaddr *)&k->ub,
+			     sizeof(struct sockaddr_in)) == 1);
+	CHECK(write(k->sp[1], "blk", 3) == 3);
+	uint8_t tb[8], ubuf[8];
+	struct media_io_rx t, u;
+	static const char T[] = "t", U[] = "u";
+	rx_set(&t, k->sp[0], false, tb, sizeof(tb), T);
+	rx_set(&u, k->u2, true, ubuf, sizeof(ubuf), U);
+	u.done = rx_more;
+	more_io = io;
+	ntrail = 0;
+	media_io_recv(io, &t);
+	media_io_recv(io, &u);
+	CHECK(loop_run_once(l, 0) == 0);
+	CHECK_STR(trail, "uuuuuuuuut");
+	CHECK_INT(ntrail, MEDIA_IO_MORE_PASSES + 2);
+	CHECK_INT(ubuf[0], 'a' + MEDIA_IO_MORE_PASSES);
+	CHECK_INT(io->rereads, MEDIA_IO_MORE_PASSES);
+	CHECK(!u.queued && !t.queued);
+	/* the last packet is read on the next round; the empty read
+	 * after it asks for nothing more */
+	ntrail = 0;
+	media_io_recv(io, &u);
+	CHECK(loop_run_once(l, 0) == 0);
+	CHECK_STR(trail, "uu");
+	CHECK_INT(ubuf[0], 'a' + MEDIA_IO_MORE_PASSES + 1);
+	CHECK_INT(results[1], -EAGAIN);
+	/* blocks queued behind a block: read after the datagrams */
+	CHECK(write(k->sp[1], "b1", 2) == 2);
+	CHECK(write(k->sp[1], "b2", 2) == 2);
+	CHECK(sendto(k->u1, "y", 1, 0, (struct sockaddr *)&k->ub,
+		     sizeof(struct sockaddr_in)) == 1);
+	t.done = rx_more;
+	ntrail = 0;
+	uint64_t rereads = io->rereads;
+	media_io_recv(io, &t);
+	media_io_recv(io, &u);
+	CHECK(loop_run_once(l, 0) == 0);
+	CHECK_STR(trail, "uuttt");
+	CHECK_INT(results[2], 2);
+	CHECK_INT(results[3], 2);
+	CHECK_MEM(tb, 2, "b2");
+	CHECK_INT(results[4], -EAGAIN);
+	CHECK_INT(io->rereads - rereads, 3);
+	/* cancelled while asked for again: not read */
+	CHECK(sendto(k->u1, "x", 1, 0, (struct sockaddr *)&k->ub,
+		     sizeof(struct sockaddr_in)) == 1);
+	media_io_recv_more(io, &u);
+	media_io_cancel(io, &u);
+	CHECK(!u.queued && !io->more);
+}
+
 TEST(backlog_is_read_in_the_batch_before_blocks)
 {
-	for (int m = 0; m < 2; m++) {
-		struct media_io io;
-		struct loop *l;
-		if (!io_up(&io, &l, m, NULL))
-			continue;
-		struct socks k;
-		CHECK(socks_open(&k));
-		char pkt[2] = {'a', 0};
-		for (int i = 0; i < MEDIA_IO_MORE_PASSES + 2; i++, pkt[0]++)
-			CHECK(sendto(k.u1, pkt, 1, 0, (struct sockaddr *)&k.ub,
-				     sizeof(struct sockaddr_in)) == 1);
-		CHECK(write(k.sp[1], "blk", 3) == 3);
-		uint8_t tb[8], ubuf[8];
-		struct media_io_rx t, u;
-		static const char T[] = "t", U[] = "u";
-		rx_set(&t, k.sp[0], false, tb, sizeof(tb), T);
-		rx_set(&u, k.u2, true, ubuf, sizeof(ubuf), U);
-		u.done = rx_more;
-		more_io = &io;
-		ntrail = 0;
-		media_io_recv(&io, &t);
-		media_io_recv(&io, &u);
-		CHECK(loop_run_once(l, 0) == 0);
-		CHECK_STR(trail, "uuuuuuuuut");
-		CHECK_INT(ntrail, MEDIA_IO_MORE_PASSES + 2);
-		CHECK_INT(ubuf[0], 'a' + MEDIA_IO_MORE_PASSES);
-		CHECK_INT(io.rereads, MEDIA_IO_MORE_PASSES);
-		CHECK(!u.queued && !t.queued);
-		/* the last packet is read on the next round; the empty read
-		 * after it asks for nothing more */
-		ntrail = 0;
-		media_io_recv(&io, &u);
-		CHECK(loop_run_once(l, 0) == 0);
-		CHECK_STR(trail, "uu");
-		CHECK_INT(ubuf[0], 'a' + MEDIA_IO_MORE_PASSES + 1);
-		CHECK_INT(results[1], -EAGAIN);
-		/* blocks queued behind a block: read after the datagrams */
-		CHECK(write(k.sp[1], "b1", 2) == 2);
-		CHECK(write(k.sp[1], "b2", 2) == 2);
-		CHECK(sendto(k.u1, "y", 1, 0, (struct sockaddr *)&k.ub,
-			     sizeof(struct sockaddr_in)) == 1);
-		t.done = rx_more;
-		ntrail = 0;
-		uint64_t rereads = io.rereads;
-		media_io_recv(&io, &t);
-		media_io_recv(&io, &u);
-		CHECK(loop_run_once(l, 0) == 0);
-		CHECK_STR(trail, "uuttt");
-		CHECK_INT(results[2], 2);
-		CHECK_INT(results[3], 2);
-		CHECK_MEM(tb, 2, "b2");
-		CHECK_INT(results[4], -EAGAIN);
-		CHECK_INT(io.rereads - rereads, 3);
-		/* cancelled while asked for again: not read */
-		CHECK(sendto(k.u1, "x", 1, 0, (struct sockaddr *)&k.ub,
-			     sizeof(struct sockaddr_in)) == 1);
-		media_io_recv_more(&io, &u);
-		media_io_cancel(&io, &u);
-		CHECK(!u.queued && !io.more);
-		socks_close(&k);
-		io_down(&io, l);
-	}
+	in_each_mode(backlog_is_read_in_the_batch_before_blocks_in, NULL);
 }
 
 /* A send made outside a batch (a B-channel read directly, a timer) goes
  * out when the loop's dispatch is done, not when some later batch runs. */
+static void send_outside_a_batch_is_flushed_by_the_dispatch_in(
+    struct media_io *io, struct loop *l, struct socks *k)
+{
+	uint64_t ok = 0;
+	const struct media_io_count cnt = {.ok = &ok, .lat = -1};
+	media_io_send(io, k->u1, "abc", 3, &k->ub, &cnt);
+	CHECK(loop_run_once(l, 0) == 0);
+	char b[8];
+	CHECK(recv(k->u2, b, sizeof(b), MSG_DONTWAIT) == 3);
+	CHECK_MEM(b, 3, "abc");
+	CHECK_INT(ok, 1);
+}
+
 TEST(send_outside_a_batch_is_flushed_by_the_dispatch)
 {
-	for (int m = 0; m < 2; m++) {
-		struct media_io io;
-		struct loop *l;
-		if (!io_up(&io, &l, m, NULL))
-			continue;
-		struct socks k;
-		CHECK(socks_open(&k));
-		uint64_t ok = 0;
-		const struct media_io_count cnt = {.ok = &ok, .lat = -1};
-		media_io_send(&io, k.u1, "abc", 3, &k.ub, &cnt);
-		CHECK(loop_run_once(l, 0) == 0);
-		char b[8];
-		CHECK(recv(k.u2, b, sizeof(b), MSG_DONTWAIT) == 3);
-		CHECK_MEM(b, 3, "abc");
-		CHECK_INT(ok, 1);
-		socks_close(&k);
-		io_down(&io, l);
-	}
+	in_each_mode(send_outside_a_batch_is_flushed_by_the_dispatch_in, NULL);
 }
 
 static uint64_t lat_ns[4];
@@ -280,74 +289,68 @@ static void on_lat(void *arg, int kind, uint64_t ns)
 	nlat++;
 }
 
+static void sends_are_counted_when_flushed_in(struct media_io *io,
+					      struct loop *l, struct socks *k)
+{
+	(void)l; /* flushed by hand */
+	int *sp = k->sp, u1 = k->u1, u2 = k->u2;
+	struct sockaddr_storage ub = k->ub;
+	uint64_t ok = 0, again = 0, err = 0;
+	nlat = 0;
+	struct media_io_count c = {
+	    .ok = &ok, .again = &again, .err = &err, .lat = 2, .t_ref = 1};
+	media_io_send(io, u1, "hello", 5, &ub, &c);
+	c.lat = -1;
+	media_io_send(io, sp[0], "block", 5, NULL, &c);
+	if (media_io_batching(io)) /* nothing has gone yet */
+		CHECK_INT(ok, 0);
+	media_io_flush(io);
+	CHECK_INT(ok, 2);
+	CHECK_INT(nlat, 1);
+	CHECK_INT(lat_kind[0], 2);
+	CHECK(lat_ns[0] > 0);
+	char b[16];
+	CHECK(recv(u2, b, sizeof(b), 0) == 5 && !memcmp(b, "hello", 5));
+	CHECK(read(sp[1], b, sizeof(b)) == 5 && !memcmp(b, "block", 5));
+	/* a full socket: EAGAIN, counted as such; the bytes are
+	 * copied, so the caller's buffer may change at once */
+	int full = 0;
+	while (send(sp[0], "f", 1, MSG_DONTWAIT) == 1)
+		full++;
+	CHECK(full > 0);
+	char msg[8] = "again";
+	media_io_send(io, sp[0], msg, 5, NULL, &c);
+	memset(msg, 0, sizeof(msg));
+	media_io_flush(io);
+	CHECK_INT(again, 1);
+	/* the peer gone: an error */
+	close(sp[1]);
+	sp[1] = -1;
+	media_io_send(io, sp[0], "gone", 4, NULL, &c);
+	media_io_flush(io);
+	CHECK_INT(err, 1);
+	CHECK_INT(ok, 2);
+	/* more sends than the pool holds go out in several parts */
+	int big = 1 << 20;
+	setsockopt(u2, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	uint64_t ok2 = 0;
+	struct media_io_count c2 = {.ok = &ok2, .lat = -1};
+	for (int i = 0; i < 1500; i++)
+		media_io_send(io, u1, &i, sizeof(i), &ub, &c2);
+	media_io_flush(io);
+	CHECK_INT(ok2, 1500);
+	int got = 0, in_order = 1, v;
+	while (recv(u2, &v, sizeof(v), MSG_DONTWAIT) == sizeof(v)) {
+		in_order &= v == got;
+		got++;
+	}
+	CHECK_INT(got, 1500);
+	CHECK(in_order);
+}
+
 TEST(sends_are_counted_when_flushed)
 {
-	for (int m = 0; m < 2; m++) {
-		struct media_io io;
-		struct loop *l;
-		if (!io_up(&io, &l, m, on_lat))
-			continue;
-		struct socks k;
-		CHECK(socks_open(&k));
-		int *sp = k.sp, u1 = k.u1, u2 = k.u2;
-		struct sockaddr_storage ub = k.ub;
-		uint64_t ok = 0, again = 0, err = 0;
-		nlat = 0;
-		struct media_io_count c = {.ok = &ok,
-					   .again = &again,
-					   .err = &err,
-					   .lat = 2,
-					   .t_ref = 1};
-		media_io_send(&io, u1, "hello", 5, &ub, &c);
-		c.lat = -1;
-		media_io_send(&io, sp[0], "block", 5, NULL, &c);
-		if (m == 1) /* batched: nothing has gone yet */
-			CHECK_INT(ok, 0);
-		media_io_flush(&io);
-		CHECK_INT(ok, 2);
-		CHECK_INT(nlat, 1);
-		CHECK_INT(lat_kind[0], 2);
-		CHECK(lat_ns[0] > 0);
-		char b[16];
-		CHECK(recv(u2, b, sizeof(b), 0) == 5 && !memcmp(b, "hello", 5));
-		CHECK(read(sp[1], b, sizeof(b)) == 5 && !memcmp(b, "block", 5));
-		/* a full socket: EAGAIN, counted as such; the bytes are
-		 * copied, so the caller's buffer may change at once */
-		int full = 0;
-		while (send(sp[0], "f", 1, MSG_DONTWAIT) == 1)
-			full++;
-		CHECK(full > 0);
-		char msg[8] = "again";
-		media_io_send(&io, sp[0], msg, 5, NULL, &c);
-		memset(msg, 0, sizeof(msg));
-		media_io_flush(&io);
-		CHECK_INT(again, 1);
-		/* the peer gone: an error */
-		close(sp[1]);
-		sp[1] = -1;
-		media_io_send(&io, sp[0], "gone", 4, NULL, &c);
-		media_io_flush(&io);
-		CHECK_INT(err, 1);
-		CHECK_INT(ok, 2);
-		/* more sends than the pool holds go out in several parts */
-		int big = 1 << 20;
-		setsockopt(u2, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
-		uint64_t ok2 = 0;
-		struct media_io_count c2 = {.ok = &ok2, .lat = -1};
-		for (int i = 0; i < 1500; i++)
-			media_io_send(&io, u1, &i, sizeof(i), &ub, &c2);
-		media_io_flush(&io);
-		CHECK_INT(ok2, 1500);
-		int got = 0, in_order = 1, v;
-		while (recv(u2, &v, sizeof(v), MSG_DONTWAIT) == sizeof(v)) {
-			in_order &= v == got;
-			got++;
-		}
-		CHECK_INT(got, 1500);
-		CHECK(in_order);
-		socks_close(&k);
-		io_down(&io, l);
-	}
+	in_each_mode(sends_are_counted_when_flushed_in, on_lat);
 }
 
 TEST(sim_bchan_results_are_checked_like_reads)
