@@ -121,6 +121,11 @@ struct tdm_bchan {
 	 * tdm_bchan_recv_result / tdm_bchan_send_result, instead of calling
 	 * bchan_read / bchan_write. False for character devices. */
 	bool sock_io;
+	/* sock_io only: the socket carries the kernel's receive time of each
+	 * block (SO_TIMESTAMPNS, CLOCK_REALTIME): when the span delivered it,
+	 * which a reader may count latency from instead of estimating it on
+	 * the TDM clock. */
+	bool rx_stamped;
 };
 
 /*

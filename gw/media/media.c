@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -265,7 +266,8 @@ static void chan_block(struct media_chan *c, uint8_t *blk, size_t n,
 /*
  * One B-channel read's result n (a byte count or -errno) in blk, read at
  * t_read: counted, and the block processed. The block's latency counts
- * from when it was there to be read: t_read less the time it waited
+ * from when it was there to be read: when the kernel queued it (stamp,
+ * where the span's socket gives it), else t_read less the time it waited
  * behind others, judged on the TDM clock (media_lag). Returns true when
  * it waited a block period or more, so that the next block is already
  * queued: the caller reads again now, instead of one block per round,
@@ -274,7 +276,7 @@ static void chan_block(struct media_chan *c, uint8_t *blk, size_t n,
  * read them, or the span's clock ran late): media_lag_correct().
  */
 static bool chan_rx(struct media_chan *c, uint8_t *blk, ssize_t n,
-		    uint64_t t_read)
+		    uint64_t t_read, uint64_t stamp)
 {
 	if (n == -EAGAIN) {
 		if (c->rx_more) {
@@ -301,9 +303,11 @@ static bool chan_rx(struct media_chan *c, uint8_t *blk, ssize_t n,
 		wait = 0;
 	}
 	if (c->conf.mode == MEDIA_MODE_BRIDGE) {
-		lat_add(c->w, MEDIA_LAT_TDM_WAIT, wait);
-		chan_block(c, blk, (size_t)n, t_read,
-			   wait < t_read ? t_read - wait : t_read);
+		uint64_t t_ready = stamp && stamp <= t_read ? stamp
+				   : wait < t_read	    ? t_read - wait
+							    : t_read;
+		lat_add(c->w, MEDIA_LAT_TDM_WAIT, t_read - t_ready);
+		chan_block(c, blk, (size_t)n, t_read, t_ready);
 	} else
 		chan_block(c, blk, (size_t)n, 0, 0);
 	/* from a full period on, a read that finds nothing contradicts it */
@@ -320,7 +324,7 @@ static void chan_rx_done(struct media_io_rx *rx, ssize_t res)
 	struct media_chan *c = rx->arg;
 	if (chan_rx(c, c->rxblk,
 		    tdm_bchan_recv_result(c->conf.bchan, res, rx->cap),
-		    media_io_rx_ns(&c->w->io)))
+		    media_io_rx_ns(&c->w->io), rx->stamp_ns))
 		media_io_recv_more(&c->w->io, rx);
 }
 
@@ -329,13 +333,13 @@ static void chan_readable(struct loop_io *io, uint32_t events)
 	struct media_chan *c = io->arg;
 	uint8_t blk[TDM_MAX_BLOCK];
 	(void)events;
-	if (c->conf.bchan->sock_io && media_io_batching(&c->w->io)) {
+	if (c->conf.bchan->sock_io) { /* batched, or one call at a time */
 		media_io_recv(&c->w->io, &c->rx);
 		return;
 	}
 	for (int i = 0; i < MEDIA_BLOCKS_PER_WAKE; i++) {
 		ssize_t n = tdm_bchan_read(c->conf.bchan, blk, sizeof(blk));
-		if (!chan_rx(c, blk, n, media_now_ns()))
+		if (!chan_rx(c, blk, n, media_now_ns(), 0))
 			break;
 	}
 }
@@ -359,6 +363,7 @@ static void chan_begin(struct media_worker *w, struct media_chan *c)
 	    .done = chan_rx_done,
 	    .arg = c,
 	    .fd = b->fd,
+	    .stamp = b->rx_stamped,
 	    .flags = MSG_TRUNC,
 	    .buf = c->rxblk,
 	    .cap = sizeof(c->rxblk),
@@ -424,6 +429,9 @@ static void worker_cmds(struct loop_io *io, uint32_t events)
 static void *worker_main(void *arg)
 {
 	struct media_worker *w = arg;
+	char name[16]; /* the kernel's limit: top -H, ps -L, /proc show it */
+	snprintf(name, sizeof(name), "gwd-media%u", w->idx);
+	pthread_setname_np(pthread_self(), name);
 	int rc = loop_run(w->loop);
 	if (rc)
 		log_err("media worker %u: %s", w->idx, strerror(-rc));

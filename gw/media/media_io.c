@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -70,6 +71,37 @@ static void complete(struct media_io *io, uint64_t ud, int res, uint64_t now)
 	rx->res = res;
 	if (rx->dgram)
 		rx->fromlen = rx->msg.msg_namelen;
+	rx->stamp_ns = 0; /* CLOCK_REALTIME until run_list() */
+	if (!rx->stamp || res < 0)
+		return;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&rx->msg); c;
+	     c = CMSG_NXTHDR(&rx->msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_TIMESTAMPNS &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+			struct timespec t;
+			memcpy(&t, CMSG_DATA(c), sizeof(t));
+			rx->stamp_ns = (uint64_t)t.tv_sec * 1000000000u +
+				       (uint64_t)t.tv_nsec;
+		}
+	}
+}
+
+uint64_t media_io_stamp_mono(uint64_t stamp_rt_ns, uint64_t rx_ns,
+			     uint64_t rx_rt_ns)
+{
+	if (!stamp_rt_ns || stamp_rt_ns > rx_rt_ns ||
+	    rx_rt_ns - stamp_rt_ns > MEDIA_IO_STAMP_MAX_NS ||
+	    rx_rt_ns - stamp_rt_ns >= rx_ns)
+		return 0;
+	return rx_ns - (rx_rt_ns - stamp_rt_ns);
+}
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
 /* Submits what is in the SQ and reaps until nothing is in flight. With
@@ -78,6 +110,7 @@ static void complete(struct media_io *io, uint64_t ud, int res, uint64_t now)
 static void submit_reap(struct media_io *io)
 {
 	struct io_uring *r = ring_of(io);
+	io->tx_first_ns = 0;
 	while (io_uring_sq_ready(r) || io->inflight) {
 		if (io_uring_sq_ready(r)) {
 			int n = io_uring_submit(r);
@@ -123,26 +156,36 @@ static struct io_uring_sqe *get_sqe(struct media_io *io)
 static void prep_rx(struct media_io *io, struct media_io_rx *rx)
 {
 	rx->res = -EAGAIN;
-	if (rx->dgram) {
+	bool msg = rx->dgram || rx->stamp;
+	if (msg) {
 		rx->iov.iov_base = rx->buf;
 		rx->iov.iov_len = rx->cap;
 		memset(&rx->msg, 0, sizeof(rx->msg));
-		rx->msg.msg_name = &rx->from;
-		rx->msg.msg_namelen = sizeof(rx->from);
+		if (rx->dgram) {
+			rx->msg.msg_name = &rx->from;
+			rx->msg.msg_namelen = sizeof(rx->from);
+		}
 		rx->msg.msg_iov = &rx->iov;
 		rx->msg.msg_iovlen = 1;
+		if (rx->stamp) { /* zeroed: the kernel may leave msg_controllen
+				  * as it was, so the walk ends on a zero header
+				  */
+			memset(rx->ctl, 0, sizeof(rx->ctl));
+			rx->msg.msg_control = rx->ctl;
+			rx->msg.msg_controllen = sizeof(rx->ctl);
+		}
 	}
 	if (!io->on) {
-		ssize_t n = rx->dgram ? recvmsg(rx->fd, &rx->msg,
-						MSG_DONTWAIT | rx->flags)
-				      : recv(rx->fd, rx->buf, rx->cap,
-					     MSG_DONTWAIT | rx->flags);
+		ssize_t n =
+		    msg ? recvmsg(rx->fd, &rx->msg, MSG_DONTWAIT | rx->flags)
+			: recv(rx->fd, rx->buf, rx->cap,
+			       MSG_DONTWAIT | rx->flags);
 		complete(io, (uint64_t)(uintptr_t)rx, n < 0 ? -errno : (int)n,
 			 0);
 		return;
 	}
 	struct io_uring_sqe *s = get_sqe(io);
-	if (rx->dgram) {
+	if (msg) {
 		io_uring_prep_recvmsg(s, rx->fd, &rx->msg,
 				      (unsigned)(MSG_DONTWAIT | rx->flags));
 	} else {
@@ -152,12 +195,15 @@ static void prep_rx(struct media_io *io, struct media_io_rx *rx)
 	io_uring_sqe_set_data64(s, (uint64_t)(uintptr_t)rx);
 }
 
-static void run_list(struct media_io_rx *rx)
+static void run_list(struct media_io *io, struct media_io_rx *rx)
 {
 	while (rx) {
 		struct media_io_rx *next = rx->next;
 		rx->queued = false;
 		rx->next = NULL;
+		if (rx->stamp_ns)
+			rx->stamp_ns = media_io_stamp_mono(
+			    rx->stamp_ns, io->rx_ns, io->rx_rt_ns);
 		rx->done(rx, rx->res);
 		rx = next;
 	}
@@ -186,7 +232,8 @@ static void read_more(struct media_io *io)
 		}
 		media_io_flush(io);
 		io->rx_ns = media_now_ns();
-		run_list(l);
+		io->rx_rt_ns = realtime_ns();
+		run_list(io, l);
 	}
 	for (struct media_io_rx *rx = take(&io->more, &io->more_tail); rx;) {
 		struct media_io_rx *next = rx->next;
@@ -215,11 +262,13 @@ static void run_batch(struct loop_defer *d)
 		prep_rx(io, rx);
 	media_io_flush(io);
 	uint64_t t = io->rx_ns = media_now_ns();
+	uint64_t t_rt = io->rx_rt_ns = realtime_ns();
 	media_stat_inc(&io->batches);
-	run_list(dg);
+	run_list(io, dg);
 	read_more(io);
 	io->rx_ns = t; /* the blocks were read with the first pass */
-	run_list(st);
+	io->rx_rt_ns = t_rt;
+	run_list(io, st);
 	read_more(io);
 	media_io_flush(io);
 }
@@ -274,6 +323,7 @@ int media_io_init(struct media_io *io, struct loop *l, enum media_io_mode mode,
 	io->dgram_tail = &io->dgram;
 	io->stream_tail = &io->stream;
 	io->more_tail = &io->more;
+	io->tx_hold_ns = MEDIA_IO_TX_HOLD_NS;
 	if (mode == MEDIA_IO_SYSCALLS)
 		return 0;
 	struct io_uring *r = calloc(1, sizeof(*r));
@@ -402,6 +452,11 @@ void media_io_send(struct media_io *io, int fd, const void *buf, size_t len,
 				   MSG_DONTWAIT | MSG_NOSIGNAL);
 	}
 	io_uring_sqe_set_data64(s, (uint64_t)(uintptr_t)t | TAG_TX);
+	uint64_t now = media_now_ns();
+	if (!io->tx_first_ns)
+		io->tx_first_ns = now;
+	else if (now - io->tx_first_ns >= io->tx_hold_ns)
+		submit_reap(io);
 	/* made outside a batch (a block read directly, a timer): flushed
 	 * when the loop's current dispatch is done */
 	loop_defer(io->loop, &io->defer, run_batch, io);

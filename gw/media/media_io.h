@@ -45,6 +45,7 @@ struct media_io_rx {
 	void *arg;
 	int fd;
 	bool dgram;  /* recvmsg with the source address, else recv */
+	bool stamp;  /* ask for the kernel's receive time (SO_TIMESTAMPNS on) */
 	int flags;   /* besides MSG_DONTWAIT (e.g. MSG_TRUNC) */
 	bool queued; /* in a pending list */
 	ssize_t res;
@@ -52,8 +53,12 @@ struct media_io_rx {
 	size_t cap;
 	struct sockaddr_storage from;
 	socklen_t fromlen;
+	uint64_t stamp_ns; /* with stamp: when the kernel queued what was read
+			    * (CLOCK_MONOTONIC ns, not after media_io_rx_ns),
+			    * or 0 if it gave no time */
 	struct msghdr msg;
 	struct iovec iov;
+	uint64_t ctl[8]; /* control messages (the timestamp), aligned */
 };
 
 /* Where a send's result is counted; NULL fields are not. */
@@ -84,7 +89,13 @@ struct media_io {
 	struct media_io_tx *tx;		       /* pool */
 	struct media_io_tx *tx_free;	       /* free list */
 	unsigned inflight;		       /* submitted, not yet reaped */
-	uint64_t rx_ns; /* when this round's receives were made */
+	uint64_t rx_ns;	      /* when this round's receives were made */
+	uint64_t rx_rt_ns;    /* the same on CLOCK_REALTIME (stamps) */
+	uint64_t tx_first_ns; /* when the oldest send not submitted was
+			       * queued, 0 for none */
+	uint64_t tx_hold_ns;  /* a send queued this long after it is
+			       * submitted with the next one, batch or not
+			       * (MEDIA_IO_TX_HOLD_NS) */
 	media_io_lat_fn *lat_fn;
 	void *lat_arg;
 	/* worker-written with relaxed atomics (media_stat_inc) */
@@ -99,6 +110,12 @@ struct media_io {
  */
 int media_io_init(struct media_io *io, struct loop *l, enum media_io_mode mode,
 		  media_io_lat_fn *lat_fn, void *lat_arg);
+/* How long a send waits in a batch for others, at most: the blocks of
+ * several spans due together make one batch, and the first span's packets
+ * need not wait for the last span's processing. A submission more per
+ * this much work costs about 1 %. */
+#define MEDIA_IO_TX_HOLD_NS 150000
+
 /* Whether this process may use io_uring the way media_io does (a
  * MSG_DONTWAIT receive completes inside its submission): 0 or -errno. */
 int media_io_uring_usable(void);
@@ -121,6 +138,14 @@ static inline uint64_t media_io_rx_ns(const struct media_io *io)
 {
 	return io->rx_ns;
 }
+/* A kernel receive time (CLOCK_REALTIME, the sockets' clock) on the
+ * monotonic clock of media_io_rx_ns(), for a receive made at rx_ns while
+ * CLOCK_REALTIME read rx_rt_ns (pure). 0 for a time after the read, or
+ * more than MEDIA_IO_STAMP_MAX_NS before it: the wall clock was set in
+ * between, and the time says nothing. */
+uint64_t media_io_stamp_mono(uint64_t stamp_rt_ns, uint64_t rx_ns,
+			     uint64_t rx_rt_ns);
+#define MEDIA_IO_STAMP_MAX_NS 10000000000ull
 /*
  * In a receive's done callback: reads the socket again in this batch,
  * because what was just read says more is queued behind it (it waited in

@@ -15,10 +15,18 @@ its queue was full, and clock periods pstnsim itself skipped), RTP loss
 seen by the reflector (gwd -> RTP) and by gwd (RTP -> gwd), and the
 latency the media workers add (`gwctl media`: block ready -> sendto of
 the packet, and block ready -> write of the block played, where ready is
-the read time less the wait behind the channel's fastest read on the TDM
-clock; neither includes the packetisation wait or the jitter buffer).
+when the kernel queued the block on the sim B-channel (its receive time
+stamp); neither includes the packetisation wait or the jitter buffer).
 pstnsim's clock ticks themselves run late when the cores are busy, which
-gwd sees as waiting; `clock` in pstnsim reports how late, beside it.
+the stamps keep out of gwd's figures (a span card's clock is the
+hardware's); `clock` in pstnsim reports how late, beside them.
+
+Where the waiting comes from: each thread's time runnable but not
+running (/proc/PID/task/TID/schedstat), for gwd's media workers, pstnsim
+and the reflector, as a share of the window and per run. One more run at
+the second span count (BENCH_MEDIA_ALONE_SPANS, "" for none) puts gwd on
+cores of its own (all but the last, one media worker each) and the peers
+on the last, as when they run on other machines.
 
 The reference, measured in the same run on the same machine:
 tests/bench/media_ref.c times spandsp's own per-block primitives (A-law
@@ -88,6 +96,9 @@ CLOCK_PHASE = os.environ.get("BENCH_MEDIA_CLOCK_PHASE", "spread")
 # block of every channel due at the same moment, the worst case ("" none)
 ALIGNED_SPANS = os.environ.get("BENCH_MEDIA_ALIGNED_SPANS",
                                str(SPAN_RUNS[-1]))
+# one more run at this span count with gwd on cores of its own and the
+# peers on the last, as when they run on other machines ("" none)
+ALONE_SPANS = os.environ.get("BENCH_MEDIA_ALONE_SPANS", str(SPAN_RUNS[-1]))
 SYSCALLS_SPANS = os.environ.get(
     "BENCH_MEDIA_SYSCALLS_SPANS",
     str(SPAN_RUNS[1] if len(SPAN_RUNS) > 1 else SPANS))
@@ -106,7 +117,8 @@ def pstnsim_conf(spans, phase="spread"):
                    for n in range(1, spans + 1))
 
 
-def gwd_conf(sim, sip_port, uas_port, spans, ec, io="auto"):
+def gwd_conf(sim, sip_port, uas_port, spans, ec, io="auto", workers=None):
+    workers = workers or WORKERS
     s = """[general]
 log_level = warn
 media_io = %s
@@ -115,7 +127,7 @@ listen = udp:127.0.0.1:%d
 session_expires_s = 0
 rtp_port_min = %d
 rtp_port_max = %d
-""" % (io, "media_workers = %s\n" % WORKERS if WORKERS else "", sip_port,
+""" % (io, "media_workers = %s\n" % workers if workers else "", sip_port,
        RTP_PORT_MIN, RTP_PORT_MAX)
     for n in range(1, spans + 1):
         s += "[span %d]\ndriver = sim\ndevice = %s\ntype = e1\nunit = %d\n" \
@@ -203,28 +215,63 @@ def user_sys_s(pid):
     return int(fields[11]) / tick, int(fields[12]) / tick
 
 
+def run_delay(pid):
+    """{thread name: [ns waiting on a run queue, ns run, times run]} of
+    pid's threads (/proc/PID/task/TID/schedstat), threads of one name
+    summed."""
+    out = {}
+    base = "/proc/%d/task" % pid
+    for tid in os.listdir(base):
+        try:
+            with open("%s/%s/comm" % (base, tid)) as f:
+                name = f.read().strip()
+            with open("%s/%s/schedstat" % (base, tid)) as f:
+                run, wait, n = (int(x) for x in f.read().split())
+        except OSError:
+            continue
+        acc = out.setdefault(name, [0, 0, 0])
+        acc[0] += wait
+        acc[1] += run
+        acc[2] += n
+    return out
+
+
+def delay_diff(a, b):
+    return {k: [y - x for x, y in zip(a.get(k, [0, 0, 0]), v)]
+            for k, v in b.items()}
+
+
 def pid_cpu(proc):
     return cpu_seconds(proc.p.pid)
 
 
-def run_one(ec, spans, io="auto", phase=None):
+def run_one(ec, spans, io="auto", phase=None, alone=False):
     """One run with every channel of `spans` E1 spans bridged, gwd's
-    media_io set to io; returns a dict of figures."""
+    media_io set to io; alone: gwd on cores of its own (all but the last,
+    one media worker each), the peers on the last; returns a dict of
+    figures."""
     t0 = time.monotonic()
     chans = 30 * spans
     phase = phase or CLOCK_PHASE
-    name = "%s-%d-%s-%s" % (ec, spans, io, phase)
+    name = "%s-%d-%s-%s%s" % (ec, spans, io, phase, "-alone" if alone else "")
+    ncpu = os.cpu_count()
+    gw_cpus = set(range(ncpu - 1)) if alone else None
     refl = Reflector()
     uas_port = free_port()
     uas = Sipp("uas_answer", port=uas_port, calls=None, trace=False,
                timeout_s=600, scratch=harness.Scratch.dir,
                MEDIA_PORT=refl.port, name="sipp-uas-" + name).start()
     ps = Pstnsim(pstnsim_conf(spans, phase), name="pstnsim-" + name)
-    gw = Gwd(gwd_conf(ps.sim_sock, free_port(), uas_port, spans, ec, io),
-             name="gwd-" + name)
+    gw = Gwd(gwd_conf(ps.sim_sock, free_port(), uas_port, spans, ec, io,
+                      len(gw_cpus) if alone else None), name="gwd-" + name)
     for p in (uas, refl):
         os.setpriority(os.PRIO_PROCESS, p.proc.p.pid, PEER_NICE)
     os.setpriority(os.PRIO_PROCESS, ps.proc.p.pid, CLOCK_NICE)
+    if alone:  # every thread, the media workers started already
+        for p, cpus in ((uas, {ncpu - 1}), (refl, {ncpu - 1}),
+                        (ps, {ncpu - 1}), (gw, gw_cpus)):
+            for tid in os.listdir("/proc/%d/task" % p.proc.p.pid):
+                os.sched_setaffinity(int(tid), cpus)
     gw.wait_spans(lambda sp: len(sp) == spans and all(
         s["state"] == "up" and s["channels"]["idle"] == 30
         for s in sp.values()), 30, "%d spans up and idle" % spans)
@@ -246,12 +293,14 @@ def run_one(ec, spans, io="auto", phase=None):
     ps.cmd("clock", clear=True)
     c0 = [pid_cpu(p.proc) for p in (gw, ps, refl, uas)]
     us0 = user_sys_s(gw.proc.p.pid)
+    rd0 = [run_delay(p.proc.p.pid) for p in (gw, ps, refl)]
     w0 = time.monotonic()
     time.sleep(WINDOW_S)
     m1 = gw.ctl("media")
     clock_late = ps.cmd("clock")["late"]
     c1 = [pid_cpu(p.proc) for p in (gw, ps, refl, uas)]
     us1 = user_sys_s(gw.proc.p.pid)
+    rd1 = [run_delay(p.proc.p.pid) for p in (gw, ps, refl)]
     window = time.monotonic() - w0
     p1 = psim_counters(ps)
     r1 = refl.stats()
@@ -267,7 +316,8 @@ def run_one(ec, spans, io="auto", phase=None):
         "ec": ec, "spans": spans, "chans": chans, "label": "%s/%d%s" % (
             "EC " + ec if ec != "off" else "no EC", chans,
             " sysc" if io == "syscalls" else "") +
-        (" algn" if phase == "aligned" and CLOCK_PHASE != "aligned" else ""),
+        (" algn" if phase == "aligned" and CLOCK_PHASE != "aligned" else "") +
+        (" alone" if alone else ""), "alone": alone,
         "io": io, "phase": phase, "io_mode": m1["io"]["mode"],
         "io_ops": m1["io"]["ops"] - m0["io"]["ops"],
         "io_enters": m1["io"]["enters"] - m0["io"]["enters"],
@@ -299,6 +349,7 @@ def run_one(ec, spans, io="auto", phase=None):
         "refl_lost": r1["lost"] - r0["lost"], "refl_lost_total": r1["lost"],
         "refl_send_errors": r1["send_errors"],
         "lat": m1["latency"], "clock_late": clock_late,
+        "run_delay": [delay_diff(a, b) for a, b in zip(rd0, rd1)],
         "psim": {k: p1[k] - p0[k] for k in PSIM_KEYS},
     }
 
@@ -346,7 +397,7 @@ def report(ref, runs, skipped):
     row("  ratio to spandsp block primitives", "%14.2f",
         lambda r: r["gwd_ns_per_block"] / ref_block)
     def ec_cost(r):
-        base = [o for o in runs if o["ec"] == "off" and
+        base = [o for o in runs if o["ec"] == "off" and not o["alone"] and
                 o["spans"] == r["spans"] and o["io"] == "auto" and
                 o["phase"] == r["phase"]]
         if r["ec"] == "off" or not base:
@@ -414,6 +465,20 @@ def report(ref, runs, skipped):
     row("sim clock ticks run late p50/p99/max, us", "%14s",
         lambda r: "%.0f/%.0f/%.0f" % tuple(
             us(r["clock_late"][k]) for k in ("p50_ns", "p99_ns", "max_ns")))
+    def queued(r, i, prefix=""):
+        d = [v for k, v in r["run_delay"][i].items()
+             if k.startswith(prefix)]
+        wait, n = sum(v[0] for v in d), sum(v[2] for v in d)
+        return "%.1f/%.0f" % (100.0 * wait / (r["window_s"] * 1e9),
+                              wait / n / 1000.0 if n else 0)
+
+    # schedstat: how long threads that could run waited for a CPU
+    row("waiting for a CPU, % of window / us per run:", "%14s",
+        lambda r: "")
+    row("  gwd media workers (summed)", "%14s",
+        lambda r: queued(r, 0, "gwd-media"))
+    row("  pstnsim", "%14s", lambda r: queued(r, 1))
+    row("  reflector", "%14s", lambda r: queued(r, 2))
     for ec in skipped:
         print("EC %s ms: skipped: no ec keys" % ec)
     def served(r):
@@ -444,8 +509,10 @@ def report(ref, runs, skipped):
             TARGET_LAT_P99_US * 1000
         print("targets, %d channels without EC%s: CPU < %.0f %% %s, TDM "
               "under/overruns %s, RTP loss and late %s, latency p99 %s" %
-              ((r["chans"], ", clocks aligned"
-                if r["phase"] == "aligned" else "", cpu_max) + tuple(
+              ((r["chans"], (", clocks aligned"
+                if r["phase"] == "aligned" else "") +
+                (", gwd on a core of its own" if r["alone"] else ""),
+                cpu_max) + tuple(
                   "met" if ok else "MISSED"
                   for ok in (ok_cpu, ok_tdm, ok_rtp, ok_lat))))
         if not ok_tdm:
@@ -473,6 +540,8 @@ def main():
                 if ALIGNED_SPANS and CLOCK_PHASE != "aligned":
                     runs.append(run_one(ec, int(ALIGNED_SPANS),
                                         phase="aligned"))
+                if ALONE_SPANS and os.cpu_count() > 1:
+                    runs.append(run_one(ec, int(ALONE_SPANS), alone=True))
                 continue
             if not any(r["ec"] == "off" and r["spans"] == EC_SPANS and
                        r["io"] == "auto" for r in runs):

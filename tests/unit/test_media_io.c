@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "media/media_int.h"
@@ -256,6 +257,80 @@ TEST(backlog_is_read_in_the_batch_before_blocks)
 	in_each_mode(backlog_is_read_in_the_batch_before_blocks_in, NULL);
 }
 
+/* A stamped receive on a B-channel socket with SO_TIMESTAMPNS (the sim
+ * driver's) gives when the kernel queued the block, on the monotonic
+ * clock, not when it was read; one without the option gives none. */
+static uint64_t stamp_seen;
+static void rx_stamp(struct media_io_rx *rx, ssize_t res)
+{
+	rx_done(rx, res);
+	stamp_seen = rx->stamp_ns;
+}
+
+static void stamped_receive_gives_when_the_block_was_queued_in(
+    struct media_io *io, struct loop *l, struct socks *k)
+{
+	uint8_t tb[8];
+	struct media_io_rx t;
+	static const char T[] = "t";
+	rx_set(&t, k->sp[0], false, tb, sizeof(tb), T);
+	t.done = rx_stamp;
+	t.stamp = true;
+	/* the option is off: no time */
+	CHECK(write(k->sp[1], "b0", 2) == 2);
+	ntrail = 0;
+	stamp_seen = 1;
+	media_io_recv(io, &t);
+	CHECK(loop_run_once(l, 0) == 0);
+	CHECK_INT(results[0], 2);
+	CHECK_INT(stamp_seen, 0);
+	int on = 1;
+	CHECK(setsockopt(k->sp[0], SOL_SOCKET, SO_TIMESTAMPNS, &on,
+			 sizeof(on)) == 0);
+	uint64_t t0 = media_now_ns();
+	CHECK(write(k->sp[1], "b1", 2) == 2);
+	uint64_t t1 = media_now_ns();
+	struct timespec nap = {0, 30000000};
+	nanosleep(&nap, NULL);
+	ntrail = 0;
+	media_io_recv(io, &t);
+	CHECK(loop_run_once(l, 0) == 0);
+	CHECK_INT(results[0], 2);
+	CHECK_MEM(tb, 2, "b1");
+	/* queued between t0 and t1 (the clocks are read apart: 1 ms of
+	 * slack), read 30 ms later */
+	CHECK(stamp_seen + 1000000 >= t0 && stamp_seen <= t1 + 1000000);
+	CHECK(media_io_rx_ns(io) - stamp_seen >= 29000000);
+}
+
+TEST(stamped_receive_gives_when_the_block_was_queued)
+{
+	in_each_mode(stamped_receive_gives_when_the_block_was_queued_in, NULL);
+}
+
+TEST(receive_stamps_move_to_the_monotonic_clock)
+{
+	const uint64_t s = 1000000000ull;
+	/* read at mono 50 s = wall 1,700,000,000 s; queued 3 ms before */
+	CHECK_INT(media_io_stamp_mono(1700000000 * s - 3000000, 50 * s,
+				      1700000000 * s),
+		  50 * s - 3000000);
+	CHECK_INT(media_io_stamp_mono(1700000000 * s, 50 * s, 1700000000 * s),
+		  50 * s);
+	/* no stamp; one after the read or more than 10 s before it (the wall
+	 * clock was set between): nothing */
+	CHECK_INT(media_io_stamp_mono(0, 50 * s, 1700000000 * s), 0);
+	CHECK_INT(
+	    media_io_stamp_mono(1700000000 * s + 1, 50 * s, 1700000000 * s), 0);
+	CHECK_INT(media_io_stamp_mono(1700000000 * s - 11 * s, 50 * s,
+				      1700000000 * s),
+		  0);
+	/* nor one from before the monotonic clock's start */
+	CHECK_INT(
+	    media_io_stamp_mono(1700000000 * s - 6 * s, 5 * s, 1700000000 * s),
+	    0);
+}
+
 /* A send made outside a batch (a B-channel read directly, a timer) goes
  * out when the loop's dispatch is done, not when some later batch runs. */
 static void send_outside_a_batch_is_flushed_by_the_dispatch_in(
@@ -274,6 +349,42 @@ static void send_outside_a_batch_is_flushed_by_the_dispatch_in(
 TEST(send_outside_a_batch_is_flushed_by_the_dispatch)
 {
 	in_each_mode(send_outside_a_batch_is_flushed_by_the_dispatch_in, NULL);
+}
+
+/* A send queued tx_hold_ns or longer before another goes to the kernel
+ * with it, not at the end of the batch: the first span's packets of a
+ * long batch do not wait for the last span's processing. */
+static void held_sends_go_before_the_batch_ends_in(struct media_io *io,
+						   struct loop *l,
+						   struct socks *k)
+{
+	(void)l;
+	uint64_t ok = 0;
+	const struct media_io_count cnt = {.ok = &ok, .lat = -1};
+	io->tx_hold_ns = 200000000; /* 200 ms: wide of a slow machine */
+	media_io_send(io, k->u1, "a", 1, &k->ub, &cnt);
+	media_io_send(io, k->u1, "b", 1, &k->ub, &cnt);
+	if (media_io_batching(io)) /* queued together: held */
+		CHECK_INT(ok, 0);
+	struct timespec nap = {0, 250000000};
+	nanosleep(&nap, NULL);
+	media_io_send(io, k->u1, "c", 1, &k->ub, &cnt);
+	CHECK_INT(ok, 3); /* the first was held 250 ms: all went */
+	media_io_send(io, k->u1, "d", 1, &k->ub, &cnt);
+	if (media_io_batching(io)) /* a new hold began */
+		CHECK_INT(ok, 3);
+	media_io_flush(io);
+	CHECK_INT(ok, 4);
+	char b[4];
+	for (const char *p = "abcd"; *p; p++) {
+		CHECK(recv(k->u2, b, sizeof(b), MSG_DONTWAIT) == 1);
+		CHECK_INT(b[0], *p);
+	}
+}
+
+TEST(held_sends_go_before_the_batch_ends)
+{
+	in_each_mode(held_sends_go_before_the_batch_ends_in, NULL);
 }
 
 static uint64_t lat_ns[4];
@@ -299,6 +410,7 @@ static void sends_are_counted_when_flushed_in(struct media_io *io,
 	nlat = 0;
 	struct media_io_count c = {
 	    .ok = &ok, .again = &again, .err = &err, .lat = 2, .t_ref = 1};
+	io->tx_hold_ns = UINT64_MAX; /* however slowly this runs */
 	media_io_send(io, u1, "hello", 5, &ub, &c);
 	c.lat = -1;
 	media_io_send(io, sp[0], "block", 5, NULL, &c);
