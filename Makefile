@@ -51,7 +51,8 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_SUPPORT := $(filter-out $(UNIT_SRCS),$(sort $(wildcard tests/unit/*.c)))
 BENCH_SRCS := $(sort $(wildcard tests/bench/bench_*.c))
 # programs the Python benchmarks drive (not run on their own)
-BENCH_HELPER_SRCS := tests/bench/rtp_reflect.c tests/bench/media_ref.c
+BENCH_HELPER_SRCS := tests/bench/rtp_reflect.c tests/bench/media_ref.c \
+	tests/bench/stall_probe.c
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))

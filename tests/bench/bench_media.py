@@ -26,7 +26,11 @@ running (/proc/PID/task/TID/schedstat), for gwd's media workers, pstnsim
 and the reflector, as a share of the window and per run. One more run at
 the second span count (BENCH_MEDIA_ALONE_SPANS, "" for none) puts gwd on
 cores of its own (all but the last, one media worker each) and the peers
-on the last, as when they run on other machines.
+on the last, as when they run on other machines. Time the machine itself
+takes away, which no scheduling in it sees (interrupts, kernel threads;
+on a virtual machine the host running something else): before the runs
+and after them, with nothing else running, tests/bench/stall_probe.c
+spins on each CPU for 2 s and counts the gaps between its clock reads.
 
 The reference, measured in the same run on the same machine:
 tests/bench/media_ref.c times spandsp's own per-block primitives (A-law
@@ -164,6 +168,25 @@ def spandsp_reference():
                        text=True, timeout=120)
     check(p.returncode == 0, "media_ref", p.stderr[-500:])
     return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def stall_probe(secs=2.0):
+    """tests/bench/stall_probe: the gaps a spinning thread sees on each
+    CPU with the machine otherwise idle."""
+    p = subprocess.run([binary("bench/stall_probe"), str(secs)],
+                       capture_output=True, text=True, timeout=30 + 4 * secs *
+                       (os.cpu_count() or 1))
+    check(p.returncode == 0, "stall_probe", p.stderr[-500:])
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def stall_line(when, probe):
+    return "machine idle, %s: a spinning thread stopped for >1 ms %s " \
+        "(%.0f s per CPU; longest %s ms; time in gaps >100 us %s ms)" % (
+            when, "/".join(str(c["gaps_1ms"]) for c in probe["cpus"]),
+            probe["seconds"], "/".join("%.1f" % c["max_ms"]
+                                       for c in probe["cpus"]),
+            "/".join("%.1f" % c["stalled_ms"] for c in probe["cpus"]))
 
 
 class Reflector:
@@ -358,7 +381,7 @@ def us(ns):
     return ns / 1000.0
 
 
-def report(ref, runs, skipped):
+def report(ref, runs, skipped, stalls):
     ncpu = os.cpu_count()
     ref_block = ref["g711_round_trip_ns"] + ref["plc_rx_ns"] + \
         ref["dtmf_rx_ns"]
@@ -368,6 +391,8 @@ def report(ref, runs, skipped):
           "%.0f ns" % (ref["block_samples"], ref["g711_round_trip_ns"],
                        ref["plc_rx_ns"], ref["plc_rx_fillin_half_ns"],
                        ref["dtmf_rx_ns"], ref_block))
+    for when, probe in stalls:
+        print(stall_line(when, probe))
     print("30 channels per sim E1 span, 20 ms blocks, %d CPUs shared by "
           "gwd, pstnsim, sipp and the reflector (those at nice %d); gwd "
           "media_workers %s" % (ncpu, PEER_NICE, WORKERS or "default"))
@@ -527,6 +552,7 @@ def main():
     runs, skipped, rc = [], [], 0
     try:
         ref = spandsp_reference()
+        stalls = [("before the runs", stall_probe())]
         for ec in EC_RUNS:
             if ec != "off" and not ec_keys_accepted(ec):
                 skipped.append(ec)
@@ -547,7 +573,8 @@ def main():
                        r["io"] == "auto" for r in runs):
                 runs.append(run_one("off", EC_SPANS))
             runs.append(run_one(ec, EC_SPANS))
-        report(ref, runs, skipped)
+        stalls.append(("after them", stall_probe()))
+        report(ref, runs, skipped, stalls)
     except TestFailure as e:
         print("bench_media failed: %s" % e)
         rc = 1
