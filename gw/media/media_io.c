@@ -167,9 +167,9 @@ static void prep_rx(struct media_io *io, struct media_io_rx *rx)
 		}
 		rx->msg.msg_iov = &rx->iov;
 		rx->msg.msg_iovlen = 1;
-		if (rx->stamp) { /* zeroed: the kernel may leave msg_controllen
-				  * as it was, so the walk ends on a zero header
-				  */
+		if (rx->stamp) {
+			/* zeroed: the kernel may leave msg_controllen as it
+			 * was, so the walk must end on a zero header */
 			memset(rx->ctl, 0, sizeof(rx->ctl));
 			rx->msg.msg_control = rx->ctl;
 			rx->msg.msg_controllen = sizeof(rx->ctl);
