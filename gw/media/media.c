@@ -93,8 +93,15 @@ struct media_chan {
 	uint64_t rx_last_wait;	 /* ns: how long the last block waited */
 	uint64_t rx_last_period; /* ns: its length */
 	bool rx_more;		 /* it said the next block was queued */
-	unsigned mw_phase;	 /* milliwatt position */
-	struct media_stats st;	 /* written by the worker */
+	/* blocks to write of a catch-up (blocks read one behind another),
+	 * the last tdm_tx_prefill() of them: txq_cap slots of the block
+	 * size from txq_head, with the time each was ready */
+	uint8_t *txq;
+	unsigned txq_cap, txq_head, txq_n;
+	size_t txq_len;
+	uint64_t txq_ready[TDM_TX_PREFILL_MAX];
+	unsigned mw_phase;     /* milliwatt position */
+	struct media_stats st; /* written by the worker */
 };
 
 struct media {
@@ -228,8 +235,54 @@ static void chan_write(struct media_chan *c, const uint8_t *blk, size_t n,
  * (not the packetisation wait, not the jitter buffer): ready -> send of
  * the packet its last sample completed (counted by the bridge's send),
  * and ready -> write of the block produced. */
+/* Writes the blocks held back in a catch-up, oldest first. */
+static void txq_flush(struct media_chan *c)
+{
+	for (; c->txq_n; c->txq_n--) {
+		unsigned i = c->txq_head;
+		chan_write(c, c->txq + (size_t)i * c->txq_len, c->txq_len,
+			   c->txq_ready[i]);
+		c->txq_head = (i + 1) % c->txq_cap;
+	}
+}
+
+/*
+ * The block produced for a read, written now, or held back while the
+ * read found the next block queued behind it (a catch-up after a late
+ * wake-up). The span plays one block per period from the channel's
+ * transmit queue, kept tdm_tx_prefill() deep; k blocks read one behind
+ * another mean k - 1 periods went by without a write, in which the queue
+ * ran down, and dry when k exceeds the cushion (the span played idle).
+ * Writing all k would then leave the queue k deep, and every block played
+ * after it that much later, for the rest of the call, and the echo past
+ * where the canceller looks for it (its bulk delay is that cushion). So
+ * of a catch-up only the last tdm_tx_prefill() blocks are written, which
+ * fills the queue to its depth again; the rest are dropped and counted
+ * (tdm_tx_skipped): the far end's audio of those periods is lost instead.
+ */
+static void chan_put(struct media_chan *c, const uint8_t *blk, size_t n,
+		     uint64_t t_ready, bool more)
+{
+	if (!c->txq || n != c->txq_len) { /* no room: write as it comes */
+		txq_flush(c);
+		chan_write(c, blk, n, t_ready);
+		return;
+	}
+	if (c->txq_n == c->txq_cap) { /* the oldest would come too late */
+		c->txq_head = (c->txq_head + 1) % c->txq_cap;
+		c->txq_n--;
+		media_stat_add(&c->st.tdm_tx_skipped, 1);
+	}
+	unsigned i = (c->txq_head + c->txq_n) % c->txq_cap;
+	memcpy(c->txq + (size_t)i * c->txq_len, blk, n);
+	c->txq_ready[i] = t_ready;
+	c->txq_n++;
+	if (!more)
+		txq_flush(c);
+}
+
 static void chan_block(struct media_chan *c, uint8_t *blk, size_t n,
-		       uint64_t t_read, uint64_t t_ready)
+		       uint64_t t_read, uint64_t t_ready, bool more)
 {
 	switch (c->conf.mode) {
 	case MEDIA_MODE_LOOPBACK:
@@ -260,7 +313,7 @@ static void chan_block(struct media_chan *c, uint8_t *blk, size_t n,
 		break;
 	}
 	}
-	chan_write(c, blk, n, t_ready);
+	chan_put(c, blk, n, t_ready, more);
 }
 
 /*
@@ -273,7 +326,8 @@ static void chan_block(struct media_chan *c, uint8_t *blk, size_t n,
  * queued: the caller reads again now, instead of one block per round,
  * which under load never catches up. If that read finds nothing, the
  * block waited less than a period after all (blocks were lost before we
- * read them, or the span's clock ran late): media_lag_correct().
+ * read them, or the span's clock ran late): media_lag_correct(). The
+ * blocks written back for a catch-up are held until it ends (chan_put).
  */
 static bool chan_rx(struct media_chan *c, uint8_t *blk, ssize_t n,
 		    uint64_t t_read, uint64_t stamp)
@@ -284,11 +338,13 @@ static bool chan_rx(struct media_chan *c, uint8_t *blk, ssize_t n,
 					  c->rx_last_period);
 			c->rx_more = false;
 		}
+		txq_flush(c); /* the catch-up is over */
 		return false;
 	}
 	c->rx_more = false;
 	if (n <= 0) {
 		media_stat_add(&c->st.tdm_rx_errors, 1);
+		txq_flush(c);
 		return false;
 	}
 	media_stat_add(&c->st.tdm_rx_blocks, 1);
@@ -302,19 +358,21 @@ static bool chan_rx(struct media_chan *c, uint8_t *blk, ssize_t n,
 		media_stat_add(&c->st.tdm_rx_slips, 1);
 		wait = 0;
 	}
+	/* the next block is queued behind this one: read it now */
+	bool more = wait >= period - period / 8;
 	if (c->conf.mode == MEDIA_MODE_BRIDGE) {
 		uint64_t t_ready = stamp && stamp <= t_read ? stamp
 				   : wait < t_read	    ? t_read - wait
 							    : t_read;
 		lat_add(c->w, MEDIA_LAT_TDM_WAIT, t_read - t_ready);
-		chan_block(c, blk, (size_t)n, t_read, t_ready);
+		chan_block(c, blk, (size_t)n, t_read, t_ready, more);
 	} else
-		chan_block(c, blk, (size_t)n, 0, 0);
+		chan_block(c, blk, (size_t)n, 0, 0, more);
 	/* from a full period on, a read that finds nothing contradicts it */
 	c->rx_more = wait >= period;
 	c->rx_last_wait = wait;
 	c->rx_last_period = period;
-	return wait >= period - period / 8;
+	return more;
 }
 
 /* A batched B-channel read came back (worker). A block that waited has
@@ -342,6 +400,7 @@ static void chan_readable(struct loop_io *io, uint32_t events)
 		if (!chan_rx(c, blk, n, media_now_ns(), 0))
 			break;
 	}
+	txq_flush(c); /* a catch-up longer than one wake-up's reads */
 }
 
 static void chan_begin(struct media_worker *w, struct media_chan *c)
@@ -349,6 +408,16 @@ static void chan_begin(struct media_worker *w, struct media_chan *c)
 	uint8_t idle[TDM_MAX_BLOCK];
 	struct tdm_bchan *b = c->conf.bchan;
 	tdm_bchan_flush(b);
+	free(c->txq);
+	c->txq_cap = tdm_tx_prefill(b->span);
+	if (c->txq_cap > TDM_TX_PREFILL_MAX)
+		c->txq_cap = TDM_TX_PREFILL_MAX;
+	c->txq_len = b->blocksize;
+	c->txq_head = c->txq_n = 0;
+	c->txq = malloc((size_t)c->txq_cap * c->txq_len);
+	if (!c->txq)
+		log_warn("media: call %u: no memory to hold back a catch-up",
+			 c->conf.call_id);
 	c->rx_lag = (struct media_lag){0};
 	c->rx_samples = 0;
 	c->rx_more = false;
@@ -400,6 +469,9 @@ static void worker_msg(struct media_worker *w, struct media_msg *msg)
 		if (c->br)
 			media_bridge_detach(c->br, w->loop, &w->io);
 		media_io_flush(&w->io); /* no send may outlive the channel */
+		free(c->txq); /* what a catch-up held back goes with it */
+		c->txq = NULL;
+		c->txq_n = 0;
 		c->stopped_msg.type = MEDIA_MSG_STOPPED;
 		c->stopped_msg.chan = c;
 		queue_push(&w->m->evq, &c->stopped_msg);
@@ -445,16 +517,17 @@ static void *worker_main(void *arg)
 #f, offsetof(struct media_stats, f)                            \
 	}
 const struct media_counter media_counters[] = {
-    MEDIA_COUNTER(tdm_rx_blocks),    MEDIA_COUNTER(tdm_tx_blocks),
-    MEDIA_COUNTER(tdm_rx_errors),    MEDIA_COUNTER(tdm_tx_errors),
-    MEDIA_COUNTER(tdm_tx_full),	     MEDIA_COUNTER(tdm_rx_slips),
-    MEDIA_COUNTER(rtp_rx_packets),   MEDIA_COUNTER(rtp_tx_packets),
-    MEDIA_COUNTER(rtp_rx_lost),	     MEDIA_COUNTER(rtp_rx_late),
-    MEDIA_COUNTER(rtp_rx_discarded), MEDIA_COUNTER(rtp_rx_other),
-    MEDIA_COUNTER(plc_frames),	     MEDIA_COUNTER(rtp_latched),
-    MEDIA_COUNTER(dtmf_rx_events),   MEDIA_COUNTER(dtmf_tx_digits),
-    MEDIA_COUNTER(rtcp_rx_packets),  MEDIA_COUNTER(rtcp_rx_bad),
-    MEDIA_COUNTER(rtcp_tx_packets),  MEDIA_COUNTER(peer_reports),
+    MEDIA_COUNTER(tdm_rx_blocks),  MEDIA_COUNTER(tdm_tx_blocks),
+    MEDIA_COUNTER(tdm_rx_errors),  MEDIA_COUNTER(tdm_tx_errors),
+    MEDIA_COUNTER(tdm_tx_full),	   MEDIA_COUNTER(tdm_rx_slips),
+    MEDIA_COUNTER(tdm_tx_skipped), MEDIA_COUNTER(rtp_rx_packets),
+    MEDIA_COUNTER(rtp_tx_packets), MEDIA_COUNTER(rtp_rx_lost),
+    MEDIA_COUNTER(rtp_rx_late),	   MEDIA_COUNTER(rtp_rx_discarded),
+    MEDIA_COUNTER(rtp_rx_other),   MEDIA_COUNTER(plc_frames),
+    MEDIA_COUNTER(rtp_latched),	   MEDIA_COUNTER(dtmf_rx_events),
+    MEDIA_COUNTER(dtmf_tx_digits), MEDIA_COUNTER(rtcp_rx_packets),
+    MEDIA_COUNTER(rtcp_rx_bad),	   MEDIA_COUNTER(rtcp_tx_packets),
+    MEDIA_COUNTER(peer_reports),
 };
 const unsigned media_ncounters =
     sizeof(media_counters) / sizeof(media_counters[0]);
@@ -719,6 +792,7 @@ void media_chan_free(struct media_chan *c)
 		return;
 	media_bridge_free(c->br);
 	pthread_mutex_destroy(&c->upd_mu);
+	free(c->txq);
 	free(c);
 }
 

@@ -358,6 +358,7 @@ def run_one(ec, spans, io="auto", phase=None, alone=False):
         "blocks": blocks, "blocks_expected": chan_s * BLOCKS_PER_S,
         "tx_blocks": d["tdm_tx_blocks"],
         "tdm_tx_full": d["tdm_tx_full"], "tdm_rx_slips": d["tdm_rx_slips"],
+        "tdm_tx_skipped": d["tdm_tx_skipped"],
         "tdm_errors":
         d["tdm_tx_errors"] + d["tdm_rx_errors"],
         "tdm_tx_full_total": m1["counters"]["tdm_tx_full"],
@@ -464,6 +465,8 @@ def report(ref, runs, skipped, stalls):
                              r["psim"]["bchan_rx_blocks"]), "0/-")
     row("TDM writes refused (tx_full), window", "%14d", "tdm_tx_full", "0")
     row("TDM reads after lost blocks (slips)", "%14d", "tdm_rx_slips", "0")
+    row("TDM blocks of catch-ups not written", "%14d", "tdm_tx_skipped",
+        "0")
     row("TDM read/write errors, window", "%14d", "tdm_errors", "0")
     row("TDM tx_full + errors, whole run", "%14d",
         lambda r: r["tdm_tx_full_total"] + r["tdm_errors_total"], "0")
@@ -508,6 +511,7 @@ def report(ref, runs, skipped, stalls):
         print("EC %s ms: skipped: no ec keys" % ec)
     def served(r):
         return r["tdm_tx_full"] + r["tdm_errors"] + r["tdm_rx_slips"] + \
+            r["tdm_tx_skipped"] + \
             r["psim"]["bchan_tx_dropped"] + r["psim"]["clock_skipped"] == 0 \
             and r["blocks"] >= 0.995 * r["blocks_expected"]
 

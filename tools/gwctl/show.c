@@ -306,11 +306,12 @@ static void lat_row(const struct json_doc *d, int lat, const char *key,
 int gwctl_show_media(const struct json_doc *d)
 {
 	static const char *const keys[] = {
-	    "tdm_rx_blocks",  "tdm_tx_blocks",	"tdm_rx_errors",
-	    "tdm_tx_errors",  "tdm_tx_full",	"tdm_rx_slips",
-	    "rtp_rx_packets", "rtp_tx_packets", "rtp_rx_lost",
-	    "rtp_rx_late",    "rtp_rx_other",	"rtp_jitter_us_max",
-	    "plc_frames",     "dtmf_rx_events", "dtmf_tx_digits"};
+	    "tdm_rx_blocks",	 "tdm_tx_blocks",  "tdm_rx_errors",
+	    "tdm_tx_errors",	 "tdm_tx_full",	   "tdm_rx_slips",
+	    "tdm_tx_skipped",	 "rtp_rx_packets", "rtp_tx_packets",
+	    "rtp_rx_lost",	 "rtp_rx_late",	   "rtp_rx_other",
+	    "rtp_jitter_us_max", "plc_frames",	   "dtmf_rx_events",
+	    "dtmf_tx_digits"};
 	int cnt = json_obj_get(d, 0, "counters");
 	int lat = json_obj_get(d, 0, "latency");
 	int io = json_obj_get(d, 0, "io");
