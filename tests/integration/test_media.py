@@ -515,6 +515,54 @@ def smaller_tx_cushion_shortens_the_round_trip():
 
 
 @test
+def stall_does_not_leave_the_line_behind():
+    """gwd stopped for 250 ms mid-call. pstnsim plays one block a tick
+    from what gwd queued on the B-channel, as a card does, so that queue
+    (`queue`: the line's delay toward the PSTN, in blocks) ran dry
+    meanwhile. Of the catch-up only tx_prefill (2) blocks are written
+    (tdm_tx_skipped), and the queue is as deep after the stall as before
+    it. Writing a block per block read left it full (8 blocks, 160 ms)
+    for the rest of the call."""
+    s = setup(timeout_s=5)
+    peer = RtpPeer(PT_PCMA)
+    try:
+        u = call_sending_tone(s, peer, 3.5, HOLD_MS=4000)
+
+        def deepest():
+            """The deepest of 20 looks at the queue, 25 ms apart."""
+            most = 0
+            for _ in range(20):
+                q = s.ps.cmd("queue", span=1)["queued"]
+                most = max([most] + list(q.values()))
+                time.sleep(0.025)
+            return most
+
+        time.sleep(1.0)
+        before_q = deepest()
+        before = s.gw.ctl("media")["counters"]
+        os.kill(s.gw.proc.p.pid, signal.SIGSTOP)
+        time.sleep(0.25)
+        os.kill(s.gw.proc.p.pid, signal.SIGCONT)
+        time.sleep(0.3)
+        after_q = deepest()
+        after = s.gw.ctl("media")["counters"]
+        res = u.wait(20)
+        check(res.ok, "sipp failed", res.describe())
+        check(1 <= before_q <= 2, "the cushion queued before the stall",
+              before_q)
+        check(after_q <= before_q, "the line no later after the stall",
+              before_q, after_q)
+        skipped = after["tdm_tx_skipped"] - before["tdm_tx_skipped"]
+        check(5 <= skipped <= 7, "blocks of the catch-up not written",
+              skipped)
+        print("  stall 250 ms: %d blocks of the catch-up not written; "
+              "blocks queued toward the PSTN at most %d before, %d after"
+              % (skipped, before_q, after_q))
+    finally:
+        peer.close()
+
+
+@test
 def early_media_announcement_reaches_the_sip_caller():
     s = setup()
     peer = RtpPeer(PT_PCMA)

@@ -224,6 +224,10 @@ int psim_span_attach(struct psim_span *s, int cfd, unsigned blocksize,
 		     char *why, size_t cap);
 /* B-channel audio I/O for a call: starts/stops the channel's media. */
 void psim_span_media(struct psim_span *s, unsigned ts, struct psim_call *c);
+/* Writes "queued": {"TS": blocks, ...}: how many blocks the gateway has
+ * queued toward each sim B-channel of s, to be played one per tick (the
+ * line's delay toward the PSTN, in blocks); empty for DAHDI spans. */
+void psim_span_put_queue(struct psim_span *s, struct json_out *o);
 void psim_span_chan_busy(struct psim_span *s, unsigned ts, bool busy);
 /* Re-arms libpri's timer after an API call made outside the span. */
 void psim_span_kick(struct psim_span *s);

@@ -95,6 +95,17 @@ static int cmd_span(void *arg, const struct json_doc *d, int req,
 	return 0;
 }
 
+/* {"cmd":"queue","span":N}: blocks queued by the gateway per B-channel */
+static int cmd_queue(void *arg, const struct json_doc *d, int req,
+		     struct json_out *o, char *err, size_t cap)
+{
+	struct psim_span *s = arg_span(arg, d, req, err, cap);
+	if (!s)
+		return -EINVAL;
+	psim_span_put_queue(s, o);
+	return 0;
+}
+
 static int cmd_calls(void *arg, const struct json_doc *d, int req,
 		     struct json_out *o, char *err, size_t cap)
 {
@@ -500,6 +511,8 @@ static const struct ctl_cmd psim_cmds[] = {
     {"clock", cmd_clock, "[clear]", "how late the sim clock's ticks ran"},
     {"spans", cmd_spans, "", "every span: link, alarms, channels"},
     {"span", cmd_span, "span", "one span"},
+    {"queue", cmd_queue, "span",
+     "blocks the gateway queued per B-channel (sim): the line's delay"},
     {"calls", cmd_calls, "[all]", "active calls (all: released too)"},
     {"call", cmd_call, "call", "one call with its audio findings"},
     {"events", cmd_events, "[since] [max]", "events after seq since"},

@@ -8,9 +8,12 @@
 #include <errno.h>
 #include <liburing.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -38,7 +41,11 @@ static void apply_slip(uint8_t *buf, size_t n)
  * less. Everything is MSG_DONTWAIT and completes inside its submission;
  * without io_uring the tick makes the calls one by one.
  */
-#define RX_PER_TICK	 2 /* blocks taken per channel and tick (gwd sends one) */
+/* blocks taken per channel and tick: one, as a card plays one block a
+ * period from what the gateway queued (a cushion stays queued; a gateway
+ * that writes more than it reads fills the queue, up to
+ * PSIM_BCHAN_QUEUE, and the line falls behind, as it would on DAHDI) */
+#define RX_PER_TICK	 1
 #define PSIM_BCHAN_QUEUE 8 /* blocks queued toward the gateway, at most */
 /* operations per submission: the kernel runs a submission through without
  * a break (no preemption in it), so a long one holds the core the gateway
@@ -187,7 +194,10 @@ void psim_span_clock_tick(struct loop_timer *t)
 		if (c->fd < 0)
 			continue;
 		ssize_t n;
-		while ((n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		for (unsigned k = 0;
+		     k < ticks * RX_PER_TICK &&
+		     (n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0;
+		     k++) {
 			s->bchan_rx_blocks++;
 			if (c->call)
 				psim_call_take(c->call, buf, (size_t)n);
@@ -207,6 +217,22 @@ void psim_span_clock_tick(struct loop_timer *t)
 			s->bchan_tx_blocks++;
 		}
 	}
+}
+
+void psim_span_put_queue(struct psim_span *s, struct json_out *o)
+{
+	json_key(o, "queued");
+	json_obj_begin(o);
+	for (unsigned ts = 1; s->attached && ts <= s->ntimeslots; ts++) {
+		int bytes = 0;
+		if (s->ch[ts].fd < 0 || !s->blocksize ||
+		    ioctl(s->ch[ts].fd, SIOCINQ, &bytes) < 0)
+			continue;
+		char k[8];
+		snprintf(k, sizeof(k), "%u", ts);
+		json_kv_uint(o, k, (unsigned)bytes / s->blocksize);
+	}
+	json_obj_end(o);
 }
 
 /* dahdi: the kernel clocks the channel; one block out per block in. */
@@ -424,9 +450,13 @@ int psim_span_attach(struct psim_span *s, int cfd, unsigned blocksize,
 		rc = make_pair(&s->ch[ts].fd, &theirs[n]);
 		if (!rc)
 			n++;
+		/* both ways: the gateway's end holds as many toward us, as
+		 * DAHDI's transmit buffers do */
 		if (!rc && sndbuf > 0 &&
-		    setsockopt(s->ch[ts].fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
-			       sizeof(sndbuf)) < 0)
+		    (setsockopt(s->ch[ts].fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+				sizeof(sndbuf)) < 0 ||
+		     setsockopt(theirs[n - 1], SOL_SOCKET, SO_SNDBUF, &sndbuf,
+				sizeof(sndbuf)) < 0))
 			rc = -errno;
 	}
 	s->blocksize = blocksize;
