@@ -235,7 +235,6 @@ static inline ssize_t tdm_bchan_write(struct tdm_bchan *b, const uint8_t *buf,
 /* Transmit cushion writers put ahead of the clock at the start of a call,
  * so a wake-up that is late by less than this never underruns. */
 #define TDM_TX_PREFILL_BLOCKS 2
-#define TDM_TX_PREFILL_MAX    6 /* the span key's limit */
 
 /* The span's transmit cushion in blocks (conf.tx_prefill or the default). */
 static inline unsigned tdm_tx_prefill(const struct tdm_span *s)

@@ -23,6 +23,8 @@
 #include "media_lat.h"
 
 #define MEDIA_MAX_WORKERS     64
+#define MEDIA_TX_SHRINK_NS    500000000ull /* see chan_put */
+#define MEDIA_TX_DEPTH_MAX    16
 #define MEDIA_BLOCKS_PER_WAKE 8	      /* bound the work per readiness event */
 #define MEDIA_NS_PER_SAMPLE   125000u /* 8000 Hz */
 /* the TDM clock's fastest read forgets 1/2000 of a period per block
@@ -93,13 +95,10 @@ struct media_chan {
 	uint64_t rx_last_wait;	 /* ns: how long the last block waited */
 	uint64_t rx_last_period; /* ns: its length */
 	bool rx_more;		 /* it said the next block was queued */
-	/* blocks to write of a catch-up (blocks read one behind another),
-	 * the last tdm_tx_prefill() of them: txq_cap slots of the block
-	 * size from txq_head, with the time each was ready */
-	uint8_t *txq;
-	unsigned txq_cap, txq_head, txq_n;
-	size_t txq_len;
-	uint64_t txq_ready[TDM_TX_PREFILL_MAX];
+	/* the transmit queue (see chan_put) */
+	unsigned tx_burst;     /* blocks read one behind another so far */
+	unsigned tx_depth;     /* its depth as estimated, in blocks */
+	uint64_t tx_moved_ns;  /* when that last grew or shrank */
 	unsigned mw_phase;     /* milliwatt position */
 	struct media_stats st; /* written by the worker */
 };
@@ -235,50 +234,47 @@ static void chan_write(struct media_chan *c, const uint8_t *blk, size_t n,
  * (not the packetisation wait, not the jitter buffer): ready -> send of
  * the packet its last sample completed (counted by the bridge's send),
  * and ready -> write of the block produced. */
-/* Writes the blocks held back in a catch-up, oldest first. */
-static void txq_flush(struct media_chan *c)
+/*
+ * The transmit queue. The span plays one block per period from it, and
+ * gwd writes one block per block read, so it keeps the depth it starts
+ * with, the cushion (tdm_tx_prefill()). k blocks read one behind another
+ * (a catch-up after a late wake-up) come after k - 1 periods without a
+ * write: a queue less deep than k ran dry meanwhile (the span played
+ * idle), and the k writes leave it k deep. Writing them keeps the audio
+ * whole, and a queue that deep absorbs the next late wake-up of that size
+ * without a gap. But a deeper queue delays every block played after it,
+ * and puts the echo beyond where the canceller looks for it (its bulk
+ * delay is the cushion), so once no catch-up has needed it for
+ * MEDIA_TX_SHRINK_NS, one write is skipped (tdm_tx_skipped) and the queue
+ * is a block less deep, down to the cushion: after one stall the line is
+ * back where it was within seconds, not late for the rest of the call,
+ * and when late wake-ups recur the depth they need stays.
+ */
+static void tx_burst_end(struct media_chan *c, uint64_t now)
 {
-	for (; c->txq_n; c->txq_n--) {
-		unsigned i = c->txq_head;
-		chan_write(c, c->txq + (size_t)i * c->txq_len, c->txq_len,
-			   c->txq_ready[i]);
-		c->txq_head = (i + 1) % c->txq_cap;
+	unsigned k = c->tx_burst;
+	c->tx_burst = 0;
+	if (k > c->tx_depth) {
+		c->tx_depth = k < MEDIA_TX_DEPTH_MAX ? k : MEDIA_TX_DEPTH_MAX;
+		c->tx_moved_ns = now;
 	}
 }
 
-/*
- * The block produced for a read, written now, or held back while the
- * read found the next block queued behind it (a catch-up after a late
- * wake-up). The span plays one block per period from the channel's
- * transmit queue, kept tdm_tx_prefill() deep; k blocks read one behind
- * another mean k - 1 periods went by without a write, in which the queue
- * ran down, and dry when k exceeds the cushion (the span played idle).
- * Writing all k would then leave the queue k deep, and every block played
- * after it that much later, for the rest of the call, and the echo past
- * where the canceller looks for it (its bulk delay is that cushion). So
- * of a catch-up only the last tdm_tx_prefill() blocks are written, which
- * fills the queue to its depth again; the rest are dropped and counted
- * (tdm_tx_skipped): the far end's audio of those periods is lost instead.
- */
 static void chan_put(struct media_chan *c, const uint8_t *blk, size_t n,
 		     uint64_t t_ready, bool more)
 {
-	if (!c->txq || n != c->txq_len) { /* no room: write as it comes */
-		txq_flush(c);
-		chan_write(c, blk, n, t_ready);
+	uint64_t now = media_now_ns();
+	c->tx_burst++;
+	if (!more)
+		tx_burst_end(c, now);
+	if (c->tx_depth > tdm_tx_prefill(c->conf.bchan->span) &&
+	    now - c->tx_moved_ns >= MEDIA_TX_SHRINK_NS) {
+		c->tx_depth--;
+		c->tx_moved_ns = now;
+		media_stat_add(&c->st.tdm_tx_skipped, 1);
 		return;
 	}
-	if (c->txq_n == c->txq_cap) { /* the oldest would come too late */
-		c->txq_head = (c->txq_head + 1) % c->txq_cap;
-		c->txq_n--;
-		media_stat_add(&c->st.tdm_tx_skipped, 1);
-	}
-	unsigned i = (c->txq_head + c->txq_n) % c->txq_cap;
-	memcpy(c->txq + (size_t)i * c->txq_len, blk, n);
-	c->txq_ready[i] = t_ready;
-	c->txq_n++;
-	if (!more)
-		txq_flush(c);
+	chan_write(c, blk, n, t_ready);
 }
 
 static void chan_block(struct media_chan *c, uint8_t *blk, size_t n,
@@ -326,8 +322,8 @@ static void chan_block(struct media_chan *c, uint8_t *blk, size_t n,
  * queued: the caller reads again now, instead of one block per round,
  * which under load never catches up. If that read finds nothing, the
  * block waited less than a period after all (blocks were lost before we
- * read them, or the span's clock ran late): media_lag_correct(). The
- * blocks written back for a catch-up are held until it ends (chan_put).
+ * read them, or the span's clock ran late): media_lag_correct(). A
+ * catch-up's length moves the transmit queue's depth (chan_put).
  */
 static bool chan_rx(struct media_chan *c, uint8_t *blk, ssize_t n,
 		    uint64_t t_read, uint64_t stamp)
@@ -338,13 +334,13 @@ static bool chan_rx(struct media_chan *c, uint8_t *blk, ssize_t n,
 					  c->rx_last_period);
 			c->rx_more = false;
 		}
-		txq_flush(c); /* the catch-up is over */
+		tx_burst_end(c, media_now_ns()); /* the catch-up is over */
 		return false;
 	}
 	c->rx_more = false;
 	if (n <= 0) {
 		media_stat_add(&c->st.tdm_rx_errors, 1);
-		txq_flush(c);
+		tx_burst_end(c, media_now_ns());
 		return false;
 	}
 	media_stat_add(&c->st.tdm_rx_blocks, 1);
@@ -400,7 +396,7 @@ static void chan_readable(struct loop_io *io, uint32_t events)
 		if (!chan_rx(c, blk, n, media_now_ns(), 0))
 			break;
 	}
-	txq_flush(c); /* a catch-up longer than one wake-up's reads */
+	tx_burst_end(c, media_now_ns()); /* one wake-up's reads at most */
 }
 
 static void chan_begin(struct media_worker *w, struct media_chan *c)
@@ -408,16 +404,9 @@ static void chan_begin(struct media_worker *w, struct media_chan *c)
 	uint8_t idle[TDM_MAX_BLOCK];
 	struct tdm_bchan *b = c->conf.bchan;
 	tdm_bchan_flush(b);
-	free(c->txq);
-	c->txq_cap = tdm_tx_prefill(b->span);
-	if (c->txq_cap > TDM_TX_PREFILL_MAX)
-		c->txq_cap = TDM_TX_PREFILL_MAX;
-	c->txq_len = b->blocksize;
-	c->txq_head = c->txq_n = 0;
-	c->txq = malloc((size_t)c->txq_cap * c->txq_len);
-	if (!c->txq)
-		log_warn("media: call %u: no memory to hold back a catch-up",
-			 c->conf.call_id);
+	c->tx_burst = 0;
+	c->tx_depth = tdm_tx_prefill(b->span);
+	c->tx_moved_ns = 0;
 	c->rx_lag = (struct media_lag){0};
 	c->rx_samples = 0;
 	c->rx_more = false;
@@ -469,9 +458,6 @@ static void worker_msg(struct media_worker *w, struct media_msg *msg)
 		if (c->br)
 			media_bridge_detach(c->br, w->loop, &w->io);
 		media_io_flush(&w->io); /* no send may outlive the channel */
-		free(c->txq); /* what a catch-up held back goes with it */
-		c->txq = NULL;
-		c->txq_n = 0;
 		c->stopped_msg.type = MEDIA_MSG_STOPPED;
 		c->stopped_msg.chan = c;
 		queue_push(&w->m->evq, &c->stopped_msg);
@@ -792,7 +778,6 @@ void media_chan_free(struct media_chan *c)
 		return;
 	media_bridge_free(c->br);
 	pthread_mutex_destroy(&c->upd_mu);
-	free(c->txq);
 	free(c);
 }
 

@@ -103,11 +103,9 @@ struct media_stats {
 	uint64_t tdm_rx_slips; /* reads that found the span's clock further
 				  on than the channel's buffers hold: blocks
 				  were lost before we read (overrun) */
-	uint64_t tdm_tx_skipped; /* blocks not written: read so late that
-				    the transmit cushion had run dry, so
-				    writing them would have kept the line
-				    that much further behind for the rest
-				    of the call */
+	uint64_t tdm_tx_skipped; /* blocks not written to bring a transmit
+				    queue a catch-up left deeper back to
+				    the cushion (media.c chan_put) */
 	/* MEDIA_MODE_BRIDGE */
 	uint64_t rtp_rx_packets; /* valid RTP of the negotiated codec */
 	uint64_t rtp_tx_packets;

@@ -465,8 +465,8 @@ def report(ref, runs, skipped, stalls):
                              r["psim"]["bchan_rx_blocks"]), "0/-")
     row("TDM writes refused (tx_full), window", "%14d", "tdm_tx_full", "0")
     row("TDM reads after lost blocks (slips)", "%14d", "tdm_rx_slips", "0")
-    row("TDM blocks of catch-ups not written", "%14d", "tdm_tx_skipped",
-        "0")
+    row("TDM writes skipped (queue back to cushion)", "%14d",
+        "tdm_tx_skipped", "0")
     row("TDM read/write errors, window", "%14d", "tdm_errors", "0")
     row("TDM tx_full + errors, whole run", "%14d",
         lambda r: r["tdm_tx_full_total"] + r["tdm_errors_total"], "0")
