@@ -229,11 +229,6 @@ static void chan_write(struct media_chan *c, const uint8_t *blk, size_t n,
 		media_stat_add(&c->st.tdm_tx_errors, 1);
 }
 
-/* One block read at t_read (CLOCK_MONOTONIC ns), there to read since
- * t_ready: process, write back, and count what the gateway itself added
- * (not the packetisation wait, not the jitter buffer): ready -> send of
- * the packet its last sample completed (counted by the bridge's send),
- * and ready -> write of the block produced. */
 /*
  * The transmit queue. The span plays one block per period from it, and
  * gwd writes one block per block read, so it keeps the depth it starts
@@ -261,9 +256,8 @@ static void tx_burst_end(struct media_chan *c, uint64_t now)
 }
 
 static void chan_put(struct media_chan *c, const uint8_t *blk, size_t n,
-		     uint64_t t_ready, bool more)
+		     uint64_t t_ready, bool more, uint64_t now)
 {
-	uint64_t now = media_now_ns();
 	c->tx_burst++;
 	if (!more)
 		tx_burst_end(c, now);
@@ -277,6 +271,11 @@ static void chan_put(struct media_chan *c, const uint8_t *blk, size_t n,
 	chan_write(c, blk, n, t_ready);
 }
 
+/* One block read at t_read (CLOCK_MONOTONIC ns), there to read since
+ * t_ready: process, write back, and count what the gateway itself added
+ * (not the packetisation wait, not the jitter buffer): ready -> send of
+ * the packet its last sample completed (counted by the bridge's send),
+ * and ready -> write of the block produced. */
 static void chan_block(struct media_chan *c, uint8_t *blk, size_t n,
 		       uint64_t t_read, uint64_t t_ready, bool more)
 {
@@ -309,7 +308,7 @@ static void chan_block(struct media_chan *c, uint8_t *blk, size_t n,
 		break;
 	}
 	}
-	chan_put(c, blk, n, t_ready, more);
+	chan_put(c, blk, n, t_ready, more, t_read);
 }
 
 /*
@@ -334,13 +333,13 @@ static bool chan_rx(struct media_chan *c, uint8_t *blk, ssize_t n,
 					  c->rx_last_period);
 			c->rx_more = false;
 		}
-		tx_burst_end(c, media_now_ns()); /* the catch-up is over */
+		tx_burst_end(c, t_read); /* the catch-up is over */
 		return false;
 	}
 	c->rx_more = false;
 	if (n <= 0) {
 		media_stat_add(&c->st.tdm_rx_errors, 1);
-		tx_burst_end(c, media_now_ns());
+		tx_burst_end(c, t_read);
 		return false;
 	}
 	media_stat_add(&c->st.tdm_rx_blocks, 1);
@@ -363,7 +362,7 @@ static bool chan_rx(struct media_chan *c, uint8_t *blk, ssize_t n,
 		lat_add(c->w, MEDIA_LAT_TDM_WAIT, t_read - t_ready);
 		chan_block(c, blk, (size_t)n, t_read, t_ready, more);
 	} else
-		chan_block(c, blk, (size_t)n, 0, 0, more);
+		chan_block(c, blk, (size_t)n, t_read, 0, more);
 	/* from a full period on, a read that finds nothing contradicts it */
 	c->rx_more = wait >= period;
 	c->rx_last_wait = wait;
@@ -498,43 +497,11 @@ static void *worker_main(void *arg)
 
 /* ---- signalling side ---- */
 
-#define MEDIA_COUNTER(f)                                                       \
-	{                                                                      \
-#f, offsetof(struct media_stats, f)                            \
-	}
-const struct media_counter media_counters[] = {
-    MEDIA_COUNTER(tdm_rx_blocks),  MEDIA_COUNTER(tdm_tx_blocks),
-    MEDIA_COUNTER(tdm_rx_errors),  MEDIA_COUNTER(tdm_tx_errors),
-    MEDIA_COUNTER(tdm_tx_full),	   MEDIA_COUNTER(tdm_rx_slips),
-    MEDIA_COUNTER(tdm_tx_skipped), MEDIA_COUNTER(rtp_rx_packets),
-    MEDIA_COUNTER(rtp_tx_packets), MEDIA_COUNTER(rtp_rx_lost),
-    MEDIA_COUNTER(rtp_rx_late),	   MEDIA_COUNTER(rtp_rx_discarded),
-    MEDIA_COUNTER(rtp_rx_other),   MEDIA_COUNTER(plc_frames),
-    MEDIA_COUNTER(rtp_latched),	   MEDIA_COUNTER(dtmf_rx_events),
-    MEDIA_COUNTER(dtmf_tx_digits), MEDIA_COUNTER(rtcp_rx_packets),
-    MEDIA_COUNTER(rtcp_rx_bad),	   MEDIA_COUNTER(rtcp_tx_packets),
-    MEDIA_COUNTER(peer_reports),
-};
-const unsigned media_ncounters =
-    sizeof(media_counters) / sizeof(media_counters[0]);
-
-/* Adds st's counters to sum; of the jitter, the worst is kept. The other
- * fields (states and levels: EC, fax, tones, jitter buffer delay, the
- * peer's RTCP figures, RTT) are left as they are in sum. */
-static void stats_sum(struct media_stats *sum, const struct media_stats *st)
-{
-	for (unsigned i = 0; i < media_ncounters; i++)
-		*(uint64_t *)(void *)((char *)sum + media_counters[i].off) +=
-		    media_counter_get(st, i);
-	if (st->rtp_jitter_us > sum->rtp_jitter_us)
-		sum->rtp_jitter_us = st->rtp_jitter_us;
-}
-
 static void live_remove(struct media *m, struct media_chan *c)
 {
 	struct media_stats st;
 	media_chan_stats(c, &st);
-	stats_sum(&m->done, &st);
+	media_stats_sum(&m->done, &st);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -735,43 +702,6 @@ int media_chan_update(struct media *m, struct media_chan *c,
 	return 0;
 }
 
-const char *media_tone_name(uint64_t bit)
-{
-	if (bit >= 1u << MEDIA_TONE_RTP_SHIFT)
-		bit >>= MEDIA_TONE_RTP_SHIFT;
-	switch (bit) {
-	case MEDIA_TONE_CNG:
-		return "cng";
-	case MEDIA_TONE_CED:
-		return "ced";
-	case MEDIA_TONE_ANS_PR:
-		return "ans-pr";
-	case MEDIA_TONE_ANSAM:
-		return "ansam";
-	case MEDIA_TONE_ANSAM_PR:
-		return "ansam-pr";
-	}
-	return "?";
-}
-
-const char *media_fax_name(uint64_t fax)
-{
-	return fax == MEDIA_FAX_CNG   ? "cng"
-	       : fax == MEDIA_FAX_CED ? "ced"
-				      : NULL;
-}
-
-const char *media_ec_state_name(uint64_t state)
-{
-	static const char *const names[] = {
-	    [MEDIA_EC_NONE] = "none",
-	    [MEDIA_EC_ON] = "on",
-	    [MEDIA_EC_OFF_TONE] = "off",
-	    [MEDIA_EC_OFF_FAX] = "off",
-	};
-	return state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
-}
-
 void media_chan_free(struct media_chan *c)
 {
 	if (!c)
@@ -800,7 +730,7 @@ void media_totals(const struct media *m, struct media_stats *st)
 	for (const struct media_chan *c = m->live; c; c = c->next) {
 		struct media_stats x;
 		media_chan_stats(c, &x);
-		stats_sum(st, &x);
+		media_stats_sum(st, &x);
 	}
 }
 

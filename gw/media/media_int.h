@@ -66,4 +66,9 @@ static inline bool media_sa_equal(const struct sockaddr_storage *a,
 	return false;
 }
 
+struct media_stats;
+/* Adds st's counters to sum; of the jitter, the worst is kept. The other
+ * fields (states and levels) are left as they are in sum (media_stats.c). */
+void media_stats_sum(struct media_stats *sum, const struct media_stats *st);
+
 #endif
